@@ -1,0 +1,168 @@
+"""Typed timeline events. Every change to an incident records one; the timeline is these, in order.
+
+Events are immutable facts. ``payload()`` turns one into plain JSON-ready data for storage; the
+timeline never edits or deletes them, a correction is a new event.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from enum import Enum
+from typing import Any, ClassVar
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Event:
+    type: ClassVar[str] = "event"
+    at: datetime
+    actor: str
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            field.name: _plain(getattr(self, field.name))
+            for field in dataclasses.fields(self)
+            if field.name not in ("at", "actor")
+        }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class IncidentDeclared(Event):
+    type: ClassVar[str] = "incident.declared"
+    title: str
+    kind: str
+    severity: int
+    source: str
+    detected_at: datetime
+    region: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ScopeOverridden(Event):
+    type: ClassVar[str] = "incident.scope_overridden"
+    reported_kind: str
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SeverityChanged(Event):
+    type: ClassVar[str] = "incident.severity_changed"
+    previous: int
+    severity: int
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PhaseChanged(Event):
+    type: ClassVar[str] = "incident.phase_changed"
+    previous: str
+    phase: str
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class IncidentReopened(Event):
+    type: ClassVar[str] = "incident.reopened"
+    reason: str
+    times_reopened: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RoleAssigned(Event):
+    type: ClassVar[str] = "role.assigned"
+    role: str
+    holder: str
+    previous_holder: str | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RoleReleased(Event):
+    type: ClassVar[str] = "role.released"
+    role: str
+    holder: str
+    criteria: list[str]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ImpactUpdated(Event):
+    type: ClassVar[str] = "impact.updated"
+    changes: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EngagementProposed(Event):
+    type: ClassVar[str] = "engagement.proposed"
+    role: str
+    proposed: str | None
+    criteria: list[str]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CriterionAttested(Event):
+    type: ClassVar[str] = "release.attested"
+    criterion: str
+    note: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TaskAdded(Event):
+    type: ClassVar[str] = "task.added"
+    number: int
+    title: str
+    owner: str
+    due_at: datetime | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TaskUpdated(Event):
+    type: ClassVar[str] = "task.updated"
+    number: int
+    changes: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TeamEngaged(Event):
+    type: ClassVar[str] = "team.engaged"
+    team: str
+    contact: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class NoteAdded(Event):
+    type: ClassVar[str] = "note.added"
+    text: str
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type: cls
+    for cls in (
+        IncidentDeclared,
+        ScopeOverridden,
+        SeverityChanged,
+        PhaseChanged,
+        IncidentReopened,
+        RoleAssigned,
+        RoleReleased,
+        ImpactUpdated,
+        EngagementProposed,
+        CriterionAttested,
+        TaskAdded,
+        TaskUpdated,
+        TeamEngaged,
+        NoteAdded,
+    )
+}
