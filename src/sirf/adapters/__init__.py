@@ -1,0 +1,1 @@
+"""Adapters: implementations of the service ports (database, vendor clients, built-in equivalents)."""

@@ -1,0 +1,93 @@
+"""The SQL unit of work: one connection, one transaction, the repositories bound to it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.engine import Connection, RootTransaction
+
+from sirf.adapters.db.account_repository import (
+    SqlIdempotencyStore,
+    SqlNotificationRepository,
+    SqlTokenRepository,
+    SqlUserRepository,
+)
+from sirf.adapters.db.engine import WRITE_FLAG, Database
+from sirf.adapters.db.incident_repository import SqlIncidentRepository
+
+
+class SqlUnitOfWork:
+    """Use one instance per request or job; nested ``with`` blocks join the outer transaction."""
+
+    incidents: SqlIncidentRepository
+    users: SqlUserRepository
+    tokens: SqlTokenRepository
+    idempotency: SqlIdempotencyStore
+    notifications: SqlNotificationRepository
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._depth = 0
+        self._write = False
+        self._requested_write = False
+        self._committed = False
+        self._connection: Connection | None = None
+        self._transaction: RootTransaction | None = None
+
+    def __call__(self, *, write: bool) -> SqlUnitOfWork:
+        self._requested_write = write
+        return self
+
+    def __enter__(self) -> SqlUnitOfWork:
+        write, self._requested_write = self._requested_write, False
+        if self._depth > 0:
+            if write and not self._write:
+                raise RuntimeError("a write was nested inside a read-only unit of work")
+            self._depth += 1
+            return self
+        self._write = write
+        self._committed = False
+        lock = self.database.write_lock
+        if write and lock is not None:
+            lock.acquire()
+        try:
+            self._open()
+        except BaseException:
+            if write and lock is not None:
+                lock.release()
+            raise
+        self._depth = 1
+        return self
+
+    def _open(self) -> None:
+        connection = self.database.engine.connect()
+        if self._write:
+            connection.info[WRITE_FLAG] = True
+        self._connection = connection
+        self._transaction = connection.begin()
+        self.incidents = SqlIncidentRepository(connection)
+        self.users = SqlUserRepository(connection)
+        self.tokens = SqlTokenRepository(connection)
+        self.idempotency = SqlIdempotencyStore(connection)
+        self.notifications = SqlNotificationRepository(connection)
+
+    def commit(self) -> None:
+        if self._depth == 1 and self._transaction is not None:
+            self._transaction.commit()
+            self._committed = True
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._depth -= 1
+        if self._depth > 0:
+            return
+        try:
+            if self._transaction is not None and not self._committed:
+                self._transaction.rollback()
+        finally:
+            if self._connection is not None:
+                self._connection.close()
+            self._connection = self._transaction = None
+            if self._write and self.database.write_lock is not None:
+                self.database.write_lock.release()

@@ -1,0 +1,109 @@
+"""Request bodies. Unknown fields are refused so a typo is an error, not a silent no-op."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+
+def _utc(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value.astimezone(UTC)
+
+
+UtcTime = Annotated[AwareDatetime, AfterValidator(_utc)]
+Text = Annotated[str, Field(max_length=20_000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeclareBody(Body):
+    title: Annotated[str, Field(min_length=1, max_length=500)]
+    kind: Name
+    severity: Annotated[int, Field(ge=1, le=4)]
+    source: Name = "support"
+    summary: Text = ""
+    affected_services: Annotated[list[Name], Field(max_length=50)] = []
+    detected_at: UtcTime | None = None
+    override_scope_reason: Text | None = None
+
+
+class SeverityBody(Body):
+    severity: Annotated[int, Field(ge=1, le=4)]
+    reason: Text
+
+
+class PhaseBody(Body):
+    phase: Name
+    reason: Text = ""
+
+
+class ReasonBody(Body):
+    reason: Text = ""
+
+
+class RequiredReasonBody(Body):
+    reason: Annotated[str, Field(min_length=1, max_length=20_000)]
+
+
+class AssignBody(Body):
+    person: Name
+
+
+class EmptyBody(Body):
+    pass
+
+
+class AttestBody(Body):
+    criterion: Name
+    note: Text
+
+
+class ImpactBody(Body):
+    customers_affected: Annotated[int, Field(ge=0, le=1_000_000_000)] | None = None
+    bulk_communication_needed: bool | None = None
+    support_coordination_needed: bool | None = None
+    complex_impact: bool | None = None
+    resource_conflict: bool | None = None
+    sla_at_risk: bool | None = None
+    sirt_involved: bool | None = None
+    affected_services: Annotated[list[Name], Field(max_length=50)] | None = None
+    summary: Text | None = None
+
+
+class TaskBody(Body):
+    title: Annotated[str, Field(min_length=1, max_length=500)]
+    owner: Name
+    due_at: UtcTime | None = None
+
+
+class TaskUpdateBody(Body):
+    status: Name | None = None
+    owner: Name | None = None
+    due_at: UtcTime | None = None
+
+
+class TeamBody(Body):
+    team: Name
+    contact: Name
+
+
+class NoteBody(Body):
+    text: Annotated[str, Field(min_length=1, max_length=100_000)]
+
+
+class UserBody(Body):
+    username: Name
+    display_name: Annotated[str, Field(max_length=200)] = ""
+    org_role: Name = "responder"
+
+
+class TokenBody(Body):
+    name: Name
+    username: Name | None = None

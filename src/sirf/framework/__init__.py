@@ -1,0 +1,1 @@
+"""Framework configuration: shipped defaults plus one validated TOML file per installation."""
