@@ -71,7 +71,9 @@ def postgres_url() -> Iterator[str | None]:
     except Exception as exc:
         admin.dispose()
         if REQUIRE_PG:
-            raise RuntimeError(f"PostgreSQL is required (SIRF_REQUIRE_POSTGRES=1) but unreachable: {exc}") from exc
+            raise RuntimeError(
+                f"PostgreSQL is required (SIRF_REQUIRE_POSTGRES=1) but unreachable: {exc}"
+            ) from exc
         yield None
         return
     test_url = url.set(database=name).render_as_string(hide_password=False)
@@ -85,9 +87,7 @@ def postgres_url() -> Iterator[str | None]:
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
-) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     if request.param == "sqlite":
         path = tmp_path / "sirf.db"
         shutil.copy(sqlite_template, path)
@@ -122,7 +122,9 @@ def framework() -> Framework:
 
 
 @pytest.fixture
-def container(database: Database, database_url: str, tmp_path: Path, clock: FakeClock, framework: Framework) -> Container:
+def container(
+    database: Database, database_url: str, tmp_path: Path, clock: FakeClock, framework: Framework
+) -> Container:
     settings = Settings(data_dir=tmp_path, database_url=database_url)
     return Container(settings, database, Env(clock, framework))
 

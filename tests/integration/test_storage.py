@@ -23,7 +23,9 @@ ADMIN = Actor("root", OrgRole.ADMIN)
 
 
 def declare(container: Container, title: str = "Users cannot sign in", severity: int = 2) -> int:
-    declaration = incidents.Declaration(title=title, kind="saas-outage", severity=Severity(severity), source=Source.INFRASTRUCTURE)
+    declaration = incidents.Declaration(
+        title=title, kind="saas-outage", severity=Severity(severity), source=Source.INFRASTRUCTURE
+    )
     return incidents.declare_incident(declaration, actor=ADMIN, uow=container.uow(), env=container.env).id
 
 
@@ -37,14 +39,26 @@ def test_a_declared_incident_round_trips_with_every_field(container: Container, 
     incident_id = declare(container)
     env, uow = container.env, container.uow
     clock.advance(minutes=1)
-    incidents.change_severity(incident_id, Severity.SEV1, reason="all regions", actor=ADMIN, uow=uow(), env=env)
+    incidents.change_severity(
+        incident_id, Severity.SEV1, reason="all regions", actor=ADMIN, uow=uow(), env=env
+    )
     engagement.assign_role(incident_id, Role.CMOC, "alice", actor=ADMIN, uow=uow(), env=env)
     engagement.assign_role(incident_id, Role.CMOC, "bob", actor=ADMIN, uow=uow(), env=env)
-    engagement.update_impact(incident_id, {"customers_affected": 40, "sla_at_risk": True}, actor=ADMIN, uow=uow(), env=env)
-    work.add_task(incident_id, "Create Zendesk tag", owner="alice", due_at=None, actor=ADMIN, uow=uow(), env=env)
-    work.update_task(incident_id, 1, status=TaskStatus.DONE, owner=None, due_at=None, actor=ADMIN, uow=uow(), env=env)
-    work.engage_team(incident_id, Team.CUSTOMER_SUCCESS, contact="cs@example.com", actor=ADMIN, uow=uow(), env=env)
-    engagement.attest_criterion(incident_id, ReleaseCriterion.QUEUE_NORMAL, note="ok", actor=ADMIN, uow=uow(), env=env)
+    engagement.update_impact(
+        incident_id, {"customers_affected": 40, "sla_at_risk": True}, actor=ADMIN, uow=uow(), env=env
+    )
+    work.add_task(
+        incident_id, "Create Zendesk tag", owner="alice", due_at=None, actor=ADMIN, uow=uow(), env=env
+    )
+    work.update_task(
+        incident_id, 1, status=TaskStatus.DONE, owner=None, due_at=None, actor=ADMIN, uow=uow(), env=env
+    )
+    work.engage_team(
+        incident_id, Team.CUSTOMER_SUCCESS, contact="cs@example.com", actor=ADMIN, uow=uow(), env=env
+    )
+    engagement.attest_criterion(
+        incident_id, ReleaseCriterion.QUEUE_NORMAL, note="ok", actor=ADMIN, uow=uow(), env=env
+    )
     incidents.change_phase(incident_id, Phase.TRIAGE, actor=ADMIN, uow=uow(), env=env)
 
     stored = incidents.get_incident(incident_id, uow=uow())
@@ -99,10 +113,18 @@ def test_a_failed_change_writes_nothing(container: Container) -> None:
     incident_id = declare(container)
     before = incidents.get_incident(incident_id, uow=container.uow())
     with pytest.raises(NotFound):
-        engagement.assign_role(incident_id, Role.CMOC, "nobody", actor=ADMIN, uow=container.uow(), env=container.env)
+        engagement.assign_role(
+            incident_id, Role.CMOC, "nobody", actor=ADMIN, uow=container.uow(), env=container.env
+        )
     with pytest.raises(PreconditionFailed):
         incidents.change_severity(
-            incident_id, Severity.SEV1, reason="x", actor=ADMIN, uow=container.uow(), env=container.env, expected_version=99
+            incident_id,
+            Severity.SEV1,
+            reason="x",
+            actor=ADMIN,
+            uow=container.uow(),
+            env=container.env,
+            expected_version=99,
         )
     after = incidents.get_incident(incident_id, uow=container.uow())
     assert after == before
@@ -112,10 +134,18 @@ def test_a_failed_change_writes_nothing(container: Container) -> None:
 def test_list_orders_by_customer_impact_then_severity_and_pages(container: Container) -> None:
     env = container.env
     ids = {}
-    for title, severity, customers in [("a", 3, 500), ("b", 1, 10), ("c", 2, 10), ("d", 1, None), ("e", 4, 500)]:
+    for title, severity, customers in [
+        ("a", 3, 500),
+        ("b", 1, 10),
+        ("c", 2, 10),
+        ("d", 1, None),
+        ("e", 4, 500),
+    ]:
         ids[title] = declare(container, title, severity)
         if customers is not None:
-            engagement.update_impact(ids[title], {"customers_affected": customers}, actor=ADMIN, uow=container.uow(), env=env)
+            engagement.update_impact(
+                ids[title], {"customers_affected": customers}, actor=ADMIN, uow=container.uow(), env=env
+            )
     order = []
     after = None
     while True:
