@@ -14,7 +14,7 @@ ROOT = Path(__file__).parents[2]
 
 
 def test_every_domain_error_has_an_http_status_and_a_documented_code() -> None:
-    subclasses = {cls for cls in DomainError.__subclasses__()}
+    subclasses = set(DomainError.__subclasses__())
     assert subclasses == set(ALL_ERRORS)
     contract = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
     for error in ALL_ERRORS:

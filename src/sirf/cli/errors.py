@@ -72,10 +72,19 @@ class CliError(click.ClickException):
         details: Iterable[str] = (),
     ) -> None:
         super().__init__(message)
-        self.exit_code = int(exit_code)
+        self._exit_code = int(exit_code)
         self.hints = tuple(hints)
         self.details = tuple(details)
         self.problem: Mapping[str, Any] = problem or {}
+
+    # click reads ``exit_code`` (a class attribute on ClickException) to end the process.
+    @property
+    def exit_code(self) -> int:
+        return self._exit_code
+
+    @exit_code.setter
+    def exit_code(self, value: int) -> None:
+        self._exit_code = value
 
     @property
     def code(self) -> str | None:
@@ -83,9 +92,5 @@ class CliError(click.ClickException):
         return code if isinstance(code, str) else None
 
     def show(self, file: IO[Any] | None = None) -> None:
-        stream = file if file is not None else click.get_text_stream("stderr")
-        click.echo(f"error: {self.message}", file=stream)
-        for detail in self.details:
-            click.echo(detail, file=stream)
-        for hint in self.hints:
-            click.echo(f"hint: {hint}", file=stream)
+        for line in (f"error: {self.message}", *self.details, *(f"hint: {hint}" for hint in self.hints)):
+            click.echo(line, file=file, err=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import click
@@ -11,7 +11,7 @@ from sirf.cli import views
 from sirf.cli.client import compact, incident_path
 from sirf.cli.output import emit, fields, message, print_json
 from sirf.cli.params import Moment
-from sirf.cli.session import Session, if_version_option, json_option, pass_session
+from sirf.cli.session import Decorated, Session, if_version_option, json_option, pass_session
 
 
 @click.command(short_help="Declare a new incident.")
@@ -131,25 +131,39 @@ def show(session: Session, incident_id: int, as_json: bool) -> None:
     emit(as_json, incident, views.detail)
 
 
-def _impact_flag(name: str, key: str, what: str) -> Any:
+def _flag(name: str, key: str, what: str) -> Callable[[Decorated], Decorated]:
     return click.option(f"--{name}/--no-{name}", key, default=None, help=f"Whether {what}.")
 
 
 @click.command(short_help="Record what is known about customer impact.")
 @click.argument("incident_id", metavar="ID", type=int)
 @click.option("--customers", type=int, help="How many customers are affected.")
-@_impact_flag("bulk-communication", "bulk_communication_needed", "bulk customer communication is needed")
-@_impact_flag("support-coordination", "support_coordination_needed", "support resources need coordination")
-@_impact_flag("complex-impact", "complex_impact", "customer impact is complex")
-@_impact_flag("resource-conflict", "resource_conflict", "support resources conflict")
-@_impact_flag("sla-at-risk", "sla_at_risk", "an SLA is at risk")
-@_impact_flag("sirt", "sirt_involved", "SIRT is involved")
+@_flag("bulk-communication", "bulk_communication_needed", "bulk customer communication is needed")
+@_flag("support-coordination", "support_coordination_needed", "support resources need coordination")
+@_flag("complex-impact", "complex_impact", "customer impact is complex")
+@_flag("resource-conflict", "resource_conflict", "support resources conflict")
+@_flag("sla-at-risk", "sla_at_risk", "an SLA is at risk")
+@_flag("sirt", "sirt_involved", "SIRT is involved")
 @click.option("--service", "services", multiple=True, metavar="NAME", help="Affected services (replaces).")
 @click.option("--summary", help="A new summary.")
 @if_version_option
 @json_option
 @pass_session
-def impact(session: Session, incident_id: int, if_version: int | None, as_json: bool, **facts: Any) -> None:
+def impact(
+    session: Session,
+    incident_id: int,
+    customers: int | None,
+    bulk_communication_needed: bool | None,
+    support_coordination_needed: bool | None,
+    complex_impact: bool | None,
+    resource_conflict: bool | None,
+    sla_at_risk: bool | None,
+    sirt_involved: bool | None,
+    services: tuple[str, ...],
+    summary: str | None,
+    if_version: int | None,
+    as_json: bool,
+) -> None:
     """\b
     Examples:
       sirf impact 42 --customers 130 --bulk-communication
@@ -159,13 +173,22 @@ def impact(session: Session, incident_id: int, if_version: int | None, as_json: 
     Update the impact facts; only the options given change. The engagement triggers are
     re-evaluated: see `sirf triggers ID` for which roles to engage now.
     """
-    facts["customers_affected"] = facts.pop("customers")
-    facts["affected_services"] = list(facts.pop("services")) or None
-    body = compact(facts)
+    body = compact(
+        {
+            "customers_affected": customers,
+            "bulk_communication_needed": bulk_communication_needed,
+            "support_coordination_needed": support_coordination_needed,
+            "complex_impact": complex_impact,
+            "resource_conflict": resource_conflict,
+            "sla_at_risk": sla_at_risk,
+            "sirt_involved": sirt_involved,
+            "affected_services": list(services) or None,
+            "summary": summary,
+        }
+    )
     if not body:
         raise click.UsageError("nothing to change: give at least one option, e.g. --customers 50")
-    path = incident_path(incident_id, "impact")
-    incident = session.api().patch(path, body, if_version=if_version)
+    incident = session.api().patch(incident_path(incident_id, "impact"), body, if_version=if_version)
     emit(as_json, incident, _impact_view)
     if not as_json:
         message(f"see which roles to engage: sirf triggers {incident_id}")

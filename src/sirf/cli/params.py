@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    _TextType = click.ParamType[str]
+else:  # click before 8.4 has no generic ParamType
+    _TextType = click.ParamType
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"(?:\d+[smhd])+")
@@ -28,7 +34,7 @@ def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-class Moment(click.ParamType):
+class Moment(_TextType):
     name = "time"
 
     def __init__(self, *, past: bool) -> None:

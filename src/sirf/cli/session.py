@@ -21,7 +21,7 @@ from sirf.cli.errors import CliError
 if TYPE_CHECKING:
     from sirf.cli.profiles import Profile
 
-F = TypeVar("F", bound=Callable[..., Any])
+Decorated = TypeVar("Decorated", bound=Callable[..., Any])
 
 SETUP_HINT = "run `sirf server` once to store a profile, or pass --server URL and --token TOKEN"
 
@@ -74,13 +74,13 @@ def _load_profile(name: str | None) -> Profile | None:
 pass_session = click.make_pass_decorator(Session)
 
 
-def json_option(function: F) -> F:
+def json_option(function: Decorated) -> Decorated:
     return click.option("--json", "as_json", is_flag=True, help="Print the API's JSON answer as it is.")(
         function
     )
 
 
-def if_version_option(function: F) -> F:
+def if_version_option(function: Decorated) -> Decorated:
     return click.option(
         "--if-version",
         type=int,

@@ -90,7 +90,6 @@ def list_tasks(session: Session, incident_id: int, as_json: bool) -> None:
 @click.option("--status", help="open, in-progress, done or cancelled.")
 @click.option("--owner", help="Hand the task to someone else.")
 @click.option("--due", type=Moment(past=False), help="New due time: ISO or from now (30m, 2h).")
-@click.option("--no-due", is_flag=True, help="Remove the due time.")
 @if_version_option
 @json_option
 @pass_session
@@ -101,7 +100,6 @@ def update(
     status: str | None,
     owner: str | None,
     due: str | None,
-    no_due: bool,
     if_version: int | None,
     as_json: bool,
 ) -> None:
@@ -109,16 +107,11 @@ def update(
     Examples:
       sirf task update 42 1 --status done
       sirf task update 42 2 --owner bob --due 2h
-      sirf task update 42 2 --no-due
 
     Update a task; only the options given change.
     """
-    if due and no_due:
-        raise click.UsageError("--due and --no-due contradict each other")
-    body: dict[str, Any] = compact({"status": status, "owner": owner, "due_at": due})
-    if no_due:
-        body["due_at"] = None
+    body = compact({"status": status, "owner": owner, "due_at": due})
     if not body:
-        raise click.UsageError("nothing to change: give --status, --owner, --due or --no-due")
+        raise click.UsageError("nothing to change: give --status, --owner or --due")
     path = incident_path(incident_id, "tasks", str(number))
     emit(as_json, session.api().patch(path, body, if_version=if_version), task_line)
