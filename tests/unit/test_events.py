@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sirf.domain import events as ev
+from sirf.domain.describe import describe
 from sirf.domain.framework import Framework
 from sirf.domain.lifecycle import Phase
 from sirf.domain.release import ReleaseCriterion
@@ -77,10 +78,16 @@ def test_payload_turns_enums_and_datetimes_into_plain_values():
 def test_every_event_an_incident_records_serialises(declare, clock):
     framework = Framework()
     incident = declare(source=Source.SECURITY, framework=framework)
-    incident.record_scope_override(reported_kind="bug-report", reason="many customers", actor="sam", at=clock.tick())
+    incident.record_scope_override(
+        reported_kind="bug-report", reason="many customers", actor="sam", at=clock.tick()
+    )
     incident.change_severity(Severity.SEV1, reason="worse", actor="ivy", at=clock.tick())
     incident.update_impact(
-        ImpactFacts(customers_affected=4), actor="bo", at=clock.tick(), affected_services=("api",), summary="EU"
+        ImpactFacts(customers_affected=4),
+        actor="bo",
+        at=clock.tick(),
+        affected_services=("api",),
+        summary="EU",
     )
     for verdict in incident.engagements(framework, at=clock.now):
         incident.propose_engagement(verdict, actor="sirf", at=clock.tick())
@@ -95,7 +102,7 @@ def test_every_event_an_incident_records_serialises(declare, clock):
     incident.move_to(Phase.RESOLUTION, actor="ivy", at=clock.tick())
     for criterion in ReleaseCriterion:
         incident.attest(criterion, note="checked", actor="cy", at=clock.tick())
-    incident.release(Role.CMOC, actor="ivy", at=clock.tick(), checklist=incident.release_checklist())
+    incident.release(Role.CMOC, actor="ivy", at=clock.tick())
     incident.move_to(Phase.CLOSURE, actor="ivy", at=clock.tick())
     incident.add_note("Review on Monday", actor="bo", at=clock.tick(), max_length=100)
 
@@ -104,3 +111,36 @@ def test_every_event_an_incident_records_serialises(declare, clock):
     for event in events:
         json.dumps(event.payload())
     assert [event.at for event in events] == sorted(event.at for event in events)
+
+
+# ----- one-line descriptions (sirf.domain.describe) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda event: event.type)
+def test_every_event_type_has_a_one_line_description(event):
+    text = describe(event.type, event.payload())
+    assert text != event.type
+    assert "\n" not in text
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        (SAMPLES[0], "declared as SEV1 saas-outage: Checkout fails"),
+        (SAMPLES[2], "severity SEV2 -> SEV1: worse"),
+        (SAMPLES[5], "CMOC assigned to bo"),
+        (
+            ev.RoleAssigned(at=AT, actor="ivy", role="cmoc", holder="cy", previous_holder="bo"),
+            "CMOC handed over from bo to cy",
+        ),
+        (SAMPLES[6], "CMOC released (bo)"),
+        (SAMPLES[8], "SMOC should be engaged (sirt-involved); proposed: nobody on call"),
+        (SAMPLES[11], f"task 1 updated: status=done, due_at={AT.isoformat()}"),
+    ],
+)
+def test_descriptions_read_well(event, expected):
+    assert describe(event.type, event.payload()) == expected
+
+
+def test_an_unknown_event_type_is_described_by_its_name():
+    assert describe("incident.teleported", {"to": "mars"}) == "incident.teleported"

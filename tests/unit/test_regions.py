@@ -8,9 +8,9 @@ from sirf.domain.errors import ValidationFailed
 from sirf.domain.regions import DEFAULT_REGION_HOURS, Region, RegionHours, Roster, region_on_shift
 from sirf.domain.roles import Role
 
-EXPECTED_BY_HOUR = {hour: Region.APAC for hour in (23, 0, 1, 2, 3, 4, 5, 6)}
-EXPECTED_BY_HOUR.update({hour: Region.EMEA for hour in range(7, 15)})
-EXPECTED_BY_HOUR.update({hour: Region.AMER for hour in range(15, 23)})
+EXPECTED_BY_HOUR = dict.fromkeys((23, 0, 1, 2, 3, 4, 5, 6), Region.APAC)
+EXPECTED_BY_HOUR.update(dict.fromkeys(range(7, 15), Region.EMEA))
+EXPECTED_BY_HOUR.update(dict.fromkeys(range(15, 23), Region.AMER))
 
 
 @pytest.mark.parametrize("hour", range(24))

@@ -97,7 +97,9 @@ def test_attest_records_the_attestation_and_a_later_one_replaces_it(incident, cl
     first = clock.tick()
     incident.attest(ReleaseCriterion.QUEUE_NORMAL, note="  queue at 12 tickets  ", actor="bo", at=first)
     assert incident.attestations == {
-        ReleaseCriterion.QUEUE_NORMAL: Attestation(ReleaseCriterion.QUEUE_NORMAL, "bo", first, "queue at 12 tickets")
+        ReleaseCriterion.QUEUE_NORMAL: Attestation(
+            ReleaseCriterion.QUEUE_NORMAL, "bo", first, "queue at 12 tickets"
+        )
     }
     second = clock.tick()
     incident.attest(ReleaseCriterion.QUEUE_NORMAL, note="back to 5", actor="cy", at=second)
@@ -131,7 +133,7 @@ def test_support_role_release_is_blocked_listing_the_missing_criteria(incident, 
         ReleaseCriterion.HANDED_BACK,
     ]
     with pytest.raises(ReleaseBlocked) as info:
-        incident.release(role, actor="ana", at=clock.tick(), checklist=incident.release_checklist())
+        incident.release(role, actor="ana", at=clock.tick())
     error = info.value
     assert error.code == "release_blocked"
     assert error.details == {"missing": [c.value for c in missing]}
@@ -151,7 +153,7 @@ def test_support_role_is_released_once_all_criteria_hold(incident, clock, framew
     incident.move_to(Phase.RESOLUTION, actor="ana", at=clock.tick())
     incident.take_events()
     at = clock.tick()
-    incident.release(role, actor="cy", at=at, checklist=incident.release_checklist())
+    incident.release(role, actor="cy", at=at)
     assert incident.holder(role) is None
     [assignment] = incident.assignments
     assert (assignment.released_at, assignment.released_by, assignment.active) == (at, "cy", False)
@@ -163,7 +165,7 @@ def test_support_role_is_released_once_all_criteria_hold(incident, clock, framew
 def test_all_six_attested_release_a_support_role_before_resolution(incident, clock, framework):
     incident.assign(CMOC, "bo", actor="ana", at=clock.tick(), framework=framework)
     _attest(incident, clock, *ALL)
-    incident.release(CMOC, actor="ana", at=clock.tick(), checklist=incident.release_checklist())
+    incident.release(CMOC, actor="ana", at=clock.tick())
     assert incident.holder(CMOC) is None
 
 
@@ -172,7 +174,7 @@ def test_imoc_release_needs_no_criteria(incident, clock, framework):
     incident.take_events()
     checklist = incident.release_checklist()
     assert not any(s.holds for s in checklist)
-    incident.release(IMOC, actor="ana", at=clock.tick(), checklist=checklist)
+    incident.release(IMOC, actor="ana", at=clock.tick())
     assert incident.holder(IMOC) is None
     [event] = incident.take_events()
     assert event.payload() == {"role": "imoc", "holder": "bo", "criteria": []}
@@ -181,24 +183,18 @@ def test_imoc_release_needs_no_criteria(incident, clock, framework):
 @pytest.mark.parametrize("role", list(Role))
 def test_releasing_a_vacant_role_is_refused(incident, clock, role):
     with pytest.raises(ValidationFailed) as info:
-        incident.release(role, actor="ana", at=clock.tick(), checklist=incident.release_checklist())
+        incident.release(role, actor="ana", at=clock.tick())
     assert info.value.details == {"field": "role"}
     assert f"{role.label} is not assigned" in info.value.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="incident.py:203 trusts the caller's checklist: an empty or partial list has nothing "
-    "'missing', so CMOC/SMOC are released without the F7.3 criteria; the aggregate should "
-    "evaluate its own release_checklist() (or require every ReleaseCriterion to be present)",
-)
-@pytest.mark.parametrize("checklist", ["empty", "partial"])
-def test_support_role_release_cannot_bypass_the_criteria_with_a_short_checklist(
-    incident, clock, framework, checklist
-):
+def test_support_role_release_evaluates_the_criteria_itself(incident, clock, framework):
     incident.assign(CMOC, "bo", actor="ana", at=clock.tick(), framework=framework)
     _attest(incident, clock, ReleaseCriterion.QUEUE_NORMAL)
-    given = [] if checklist == "empty" else [s for s in incident.release_checklist() if s.holds]
-    with pytest.raises(ReleaseBlocked):
-        incident.release(CMOC, actor="ana", at=clock.tick(), checklist=given)
+    incident.take_events()
+    with pytest.raises(ReleaseBlocked) as info:
+        incident.release(CMOC, actor="ana", at=clock.tick())
+    assert ReleaseCriterion.QUEUE_NORMAL.value not in info.value.details["missing"]
+    assert len(info.value.details["missing"]) == 5
+    assert incident.holder(CMOC) == "bo"
+    assert incident.take_events() == []

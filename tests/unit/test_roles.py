@@ -83,7 +83,7 @@ def test_hand_over_closes_the_previous_assignment_and_keeps_history(incident, cl
 
 def test_reassigning_after_a_release_continues_the_ordinal(incident, clock, framework):
     incident.assign(IMOC, "bo", actor="ana", at=clock.tick(), framework=framework)
-    incident.release(IMOC, actor="ana", at=clock.tick(), checklist=incident.release_checklist())
+    incident.release(IMOC, actor="ana", at=clock.tick())
     incident.assign(IMOC, "cy", actor="ana", at=clock.tick(), framework=framework)
     assert [(a.ordinal, a.holder, a.active) for a in incident.assignments] == [
         (1, "bo", False),

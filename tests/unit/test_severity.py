@@ -38,12 +38,6 @@ def test_parse_refuses_anything_else_naming_the_choices(raw):
     assert "SEV1 is the most severe" in error.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="severity.py:24 uses str.isdigit(), which is True for '²' and very long digit strings, "
-    "then int() raises a bare ValueError instead of ValidationFailed",
-)
 @pytest.mark.parametrize("raw", ["²", "sev²", "9" * 5000])
 def test_parse_refuses_non_decimal_digits_and_huge_numbers_with_validation_failed(raw):
     with pytest.raises(ValidationFailed):

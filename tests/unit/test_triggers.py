@@ -71,7 +71,9 @@ def test_each_default_criterion_engages_only_its_role(role, name):
 
 
 def test_several_facts_are_all_reported_in_rule_order():
-    ctx = _context(customers_affected=50, support_coordination_needed=True, sla_at_risk=True, complex_impact=True)
+    ctx = _context(
+        customers_affected=50, support_coordination_needed=True, sla_at_risk=True, complex_impact=True
+    )
     assert _names(CMOC, ctx) == ["several-customers-affected", "support-coordination-needed"]
     assert _names(SMOC, ctx) == ["complex-impact", "sla-at-risk"]
 

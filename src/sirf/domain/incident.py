@@ -27,7 +27,7 @@ from sirf.domain.triggers import Engagement, ImpactFacts, TriggerContext, criter
 
 def clean_text(value: str, *, field_name: str, max_length: int, multiline: bool = False) -> str:
     """Trim, refuse empty, over-long or control-character text (a newline only where allowed)."""
-    text = value.strip()
+    text = value.replace("\r\n", "\n").replace("\r", "\n").strip() if multiline else value.strip()
     if not text:
         raise ValidationFailed(f"{field_name} must not be empty", field=field_name)
     if len(text) > max_length:
@@ -89,7 +89,6 @@ class Incident:
         detected_at: datetime | None = None,
         summary: str = "",
         affected_services: tuple[str, ...] = (),
-        scope_override: str | None = None,
     ) -> Incident:
         detected = detected_at or at
         if detected > at:
@@ -106,7 +105,7 @@ class Incident:
             declared_by=actor,
             declared_at=at,
             detected_at=detected,
-            summary=summary.strip(),
+            summary=_clean_summary(summary),
             affected_services=_clean_services(affected_services),
         )
         incident._record(
@@ -124,8 +123,8 @@ class Incident:
         return incident
 
     def record_scope_override(self, *, reported_kind: str, reason: str, actor: str, at: datetime) -> None:
-        self.scope_override = reported_kind
         reason = clean_text(reason, field_name="override reason", max_length=2000, multiline=True)
+        self.scope_override = reported_kind
         self._record(ev.ScopeOverridden(at=at, actor=actor, reported_kind=reported_kind, reason=reason))
 
     # ----- severity and lifecycle --------------------------------------------------------------
@@ -152,9 +151,13 @@ class Incident:
     def move_to(self, target: Phase, *, actor: str, at: datetime, reason: str = "") -> None:
         check_transition(self.phase, target)
         previous = self.phase
-        if is_reopen(previous, target):
-            reason = clean_text(reason, field_name="reopen reason", max_length=2000, multiline=True)
+        reopening = is_reopen(previous, target)
+        if reopening or reason.strip():
+            label = "reopen reason" if reopening else "reason"
+            reason = clean_text(reason, field_name=label, max_length=2000, multiline=True)
+        if reopening:
             self.times_reopened += 1
+            self.resolved_at = None  # active again; the timeline keeps the earlier resolution
             self._record(
                 ev.IncidentReopened(at=at, actor=actor, reason=reason, times_reopened=self.times_reopened)
             )
@@ -196,11 +199,14 @@ class Incident:
             ev.RoleAssigned(at=at, actor=actor, role=role.value, holder=person, previous_holder=previous)
         )
 
-    def release(self, role: Role, *, actor: str, at: datetime, checklist: list[CriterionStatus]) -> None:
+    def release(self, role: Role, *, actor: str, at: datetime) -> None:
+        """Release a role; CMOC and SMOC only when all six F7.3 criteria hold right now."""
+        self._ensure_not_closed()
         current = self._current_assignment(role)
         if current is None:
             raise ValidationFailed(f"{role.label} is not assigned on incident #{self.id}", field="role")
-        missing = [status for status in checklist if not status.holds] if role in SUPPORT_ROLES else []
+        checklist = self.release_checklist() if role in SUPPORT_ROLES else []
+        missing = [status for status in checklist if not status.holds]
         if missing:
             raise ReleaseBlocked(
                 f"{role.label} cannot be released yet (F7.3); not yet met: "
@@ -208,7 +214,7 @@ class Incident:
                 missing=[s.criterion.value for s in missing],
             )
         self._replace_assignment(current, released_at=at, released_by=actor)
-        met = [s.criterion.value for s in checklist] if role in SUPPORT_ROLES else []
+        met = [s.criterion.value for s in checklist]
         self._record(
             ev.RoleReleased(at=at, actor=actor, role=role.value, holder=current.holder, criteria=met)
         )
@@ -252,8 +258,8 @@ class Incident:
             if services != self.affected_services:
                 changes["affected_services"] = list(services)
                 self.affected_services = services
-        if summary is not None and summary.strip() != self.summary:
-            self.summary = summary.strip()
+        if summary is not None and _clean_summary(summary) != self.summary:
+            self.summary = _clean_summary(summary)
             changes["summary"] = self.summary
         if not changes:
             raise ValidationFailed("nothing changed: the impact facts already have these values")
@@ -280,6 +286,7 @@ class Incident:
         return verdicts
 
     def propose_engagement(self, engagement: Engagement, *, actor: str, at: datetime) -> None:
+        self._ensure_not_closed()
         self._record(
             ev.EngagementProposed(
                 at=at,
@@ -381,3 +388,9 @@ def _clean_services(services: tuple[str, ...]) -> tuple[str, ...]:
         if text not in cleaned:
             cleaned.append(text)
     return tuple(cleaned)
+
+
+def _clean_summary(summary: str) -> str:
+    return (
+        clean_text(summary, field_name="summary", max_length=5000, multiline=True) if summary.strip() else ""
+    )

@@ -152,7 +152,8 @@ def authorize(
     acting = matrix.acting_roles(activity)
     if set(acting) & set(actor_roles):
         return
-    held_acting = [role for role in acting if role in set(held_roles)]
+    held = set(held_roles)
+    held_acting = [role for role in acting if role in held]
     if not held_acting:
         return
     names = " or ".join(role.label for role in held_acting)

@@ -21,7 +21,7 @@ class Severity(IntEnum):
     def parse(cls, value: object) -> Severity:
         """Accept 1, "1", "sev1", "SEV1"; refuse anything else with a message naming the choices."""
         text = str(value).strip().upper().removeprefix("SEV")
-        if text.isdigit() and int(text) in cls._value2member_map_:
+        if len(text) == 1 and text in "1234":
             return cls(int(text))
         raise ValidationFailed(
             f"unknown severity {value!r}: use 1, 2, 3 or 4 (SEV1 is the most severe)",

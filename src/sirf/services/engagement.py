@@ -153,9 +153,7 @@ def release_role(
         incident = load_for_change(uow, incident_id, expected_version)
         if incident.holder(role) != actor.username:
             check_allowed(env, Activity.RELEASE_SUPPORT_ROLE, actor, incident)
-        incident.release(
-            role, actor=actor.username, at=env.clock.now(), checklist=incident.release_checklist()
-        )
+        incident.release(role, actor=actor.username, at=env.clock.now())
         save_and_inform(uow, env, Activity.RELEASE_SUPPORT_ROLE, incident, actor)
         uow.commit()
     return incident
