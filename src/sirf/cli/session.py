@@ -49,14 +49,23 @@ class Session:
 
 def resolve_connection(*, server: str | None, token: str | None, profile_name: str | None) -> Connection:
     if server and token:
-        return Connection(server.rstrip("/"), token)
+        return Connection(_checked(server), token)
     profile = _load_profile(profile_name)
     if server:
-        same_server = profile is not None and profile.server.rstrip("/") == server.rstrip("/")
-        return Connection(server.rstrip("/"), profile.token if profile and same_server else None)
+        same_server = profile is not None and _checked(profile.server) == _checked(server)
+        return Connection(_checked(server), profile.token if profile and same_server else None)
     if profile is None:
         raise CliError("no sirf server configured", hints=[SETUP_HINT])
-    return Connection(profile.server.rstrip("/"), token or profile.token)
+    return Connection(_checked(profile.server), token or profile.token)
+
+
+def _checked(server: str) -> str:
+    if not server.lower().startswith(("http://", "https://")):
+        raise CliError(
+            f"the server URL {server!r} is not usable: it must start with http:// or https://",
+            hints=["for example: --server http://127.0.0.1:8000 (or SIRF_SERVER)"],
+        )
+    return server.rstrip("/")
 
 
 def _load_profile(name: str | None) -> Profile | None:

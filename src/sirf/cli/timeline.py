@@ -26,7 +26,9 @@ EVENT_TEXT: dict[str, Describe] = {
     "role.released": lambda d: f"{d['role'].upper()} released by {d['holder']}",
     "engagement.proposed": lambda d: f"engage {d['role'].upper()}, proposed {text(d['proposed'])}",
     "release.attested": lambda d: f"{d['criterion']}: {d['note']}",
+    "impact.updated": lambda d: _pairs(d["changes"]),
     "task.added": lambda d: f"task {d['number']} for {d['owner']}: {d['title']}",
+    "task.updated": lambda d: f"task {d['number']}: {_pairs(d['changes'])}",
     "team.engaged": lambda d: f"{d['team']} via {d['contact']}",
     "note.added": lambda d: str(d["text"]),
 }
@@ -45,13 +47,16 @@ def describe_event(event: Mapping[str, Any]) -> str:
     try:
         return EVENT_TEXT[str(event.get("type"))](data)
     except (KeyError, TypeError, AttributeError):
-        return " ".join(f"{key}={_compact(value)}" for key, value in data.items())
+        return _pairs(data)
 
 
-def _compact(value: object) -> str:
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{key}={_compact(item)}" for key, item in value.items()) + "}"
-    return text(value)
+def _pairs(data: Mapping[str, Any]) -> str:
+    """``a=1, b=yes``, nested mappings in braces: the fallback for events without their own wording."""
+    return ", ".join(f"{key}={_value(item)}" for key, item in data.items())
+
+
+def _value(value: object) -> str:
+    return "{" + _pairs(value) + "}" if isinstance(value, Mapping) else text(value)
 
 
 @click.command(short_help="Add a note to the incident's timeline.")

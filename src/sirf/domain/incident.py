@@ -253,17 +253,17 @@ class Incident:
         changes: dict[str, object] = {
             name: value for name, value in vars(facts).items() if getattr(self.facts, name) != value
         }
-        if affected_services is not None:
-            services = _clean_services(affected_services)
-            if services != self.affected_services:
-                changes["affected_services"] = list(services)
-                self.affected_services = services
-        if summary is not None and _clean_summary(summary) != self.summary:
-            self.summary = _clean_summary(summary)
-            changes["summary"] = self.summary
+        services = (
+            _clean_services(affected_services) if affected_services is not None else self.affected_services
+        )
+        cleaned_summary = _clean_summary(summary) if summary is not None else self.summary
+        if services != self.affected_services:
+            changes["affected_services"] = list(services)
+        if cleaned_summary != self.summary:
+            changes["summary"] = cleaned_summary
         if not changes:
             raise ValidationFailed("nothing changed: the impact facts already have these values")
-        self.facts = facts
+        self.facts, self.affected_services, self.summary = facts, services, cleaned_summary
         self._record(ev.ImpactUpdated(at=at, actor=actor, changes=changes))
 
     def engagements(self, framework: Framework, *, at: datetime) -> list[Engagement]:

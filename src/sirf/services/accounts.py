@@ -96,6 +96,8 @@ def list_tokens(*, actor: Actor, uow: UnitOfWork) -> list[tuple[ApiToken, str]]:
     with uow(write=False):
         users = {u.id: u.username for u in uow.users.all()}
         me = next((uid for uid, name in users.items() if name == actor.username), None)
+        if actor.org_role is not OrgRole.ADMIN and me is None:
+            return []
         tokens = uow.tokens.all(None if actor.org_role is OrgRole.ADMIN else me)
     return [(token, users.get(token.user_id, "?")) for token in tokens]
 

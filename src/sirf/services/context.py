@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sirf.domain.describe import describe
-from sirf.domain.errors import NotFound, PreconditionFailed
+from sirf.domain.errors import NotFound, PermissionDenied, PreconditionFailed
 from sirf.domain.events import Event
 from sirf.domain.framework import Framework
 from sirf.domain.incident import Incident
-from sirf.domain.raci import Activity, Actor, Raci, authorize
+from sirf.domain.raci import Activity, Actor, OrgRole, Raci, authorize
 from sirf.services.ports import Clock, Notification, UnitOfWork
 
 
@@ -44,6 +44,12 @@ def load_for_change(uow: UnitOfWork, incident_id: int, expected_version: int | N
     return incident
 
 
+def ensure_may_act(actor: Actor) -> None:
+    """Viewers never change anything, whatever role or task they happen to hold."""
+    if actor.org_role is OrgRole.VIEWER:
+        raise PermissionDenied(f"{actor.username} is a viewer and cannot change incidents")
+
+
 def check_allowed(env: Env, activity: Activity, actor: Actor, incident: Incident) -> None:
     authorize(
         env.framework.raci,
@@ -74,7 +80,17 @@ def informed_notifications(
     ]
 
 
-def save_and_inform(uow: UnitOfWork, env: Env, activity: Activity, incident: Incident, actor: Actor) -> None:
+def save_and_inform(
+    uow: UnitOfWork,
+    env: Env,
+    activity: Activity,
+    incident: Incident,
+    actor: Actor,
+    *,
+    personally_told: frozenset[str] = frozenset(),
+) -> None:
+    """Save, then tell the Informed and Consulted holders (except those told in person already)."""
     events = list(incident.pending)
     uow.incidents.save(incident)
-    uow.notifications.add_all(informed_notifications(env, activity, incident, events, actor))
+    notes = informed_notifications(env, activity, incident, events, actor)
+    uow.notifications.add_all([n for n in notes if n.recipient not in personally_told])

@@ -7,11 +7,18 @@ from datetime import datetime
 from sirf.domain.describe import describe
 from sirf.domain.errors import NotFound, ValidationFailed
 from sirf.domain.incident import Incident
-from sirf.domain.raci import Activity, Actor
+from sirf.domain.raci import Activity, Actor, OrgRole
 from sirf.domain.release import CriterionStatus, ReleaseCriterion
 from sirf.domain.roles import Role
 from sirf.domain.triggers import Engagement, ImpactFacts
-from sirf.services.context import Env, check_allowed, get_or_raise, load_for_change, save_and_inform
+from sirf.services.context import (
+    Env,
+    check_allowed,
+    ensure_may_act,
+    get_or_raise,
+    load_for_change,
+    save_and_inform,
+)
 from sirf.services.ports import Notification, UnitOfWork
 
 
@@ -60,6 +67,7 @@ def update_impact(
         check_allowed(env, Activity.UPDATE_IMPACT, actor, incident)
         now = env.clock.now()
         before = incident.engagements(env.framework, at=now)
+        changes = dict(changes)
         unknown = set(changes) - set(vars(incident.facts)) - {"affected_services", "summary"}
         if unknown:
             raise ValidationFailed(f"unknown impact fields: {', '.join(sorted(unknown))}")
@@ -113,31 +121,34 @@ def assign_role(
     env: Env,
     expected_version: int | None = None,
 ) -> Incident:
+    ensure_may_act(actor)
     with uow(write=True):
         incident = load_for_change(uow, incident_id, expected_version)
         # A holder may always hand their own role over; otherwise the RACI decides.
         if incident.holder(role) != actor.username:
             check_allowed(env, Activity.ASSIGN_ROLE, actor, incident)
-        if uow.users.get_by_username(person) is None:
-            raise NotFound(
-                f"no user {person!r}; create it first with `sirf user create {person}`", user=person
-            )
-        incident.assign(role, person, actor=actor.username, at=env.clock.now(), framework=env.framework)
-        save_and_inform(uow, env, Activity.ASSIGN_ROLE, incident, actor)
-        uow.notifications.add_all(
-            [
-                Notification(
-                    incident.id,
-                    person,
-                    f"#{incident.id} {incident.title}: you are now {role.label}",
-                    env.clock.now(),
-                )
-            ]
-            if person != actor.username
-            else []
-        )
+        _check_assignable(uow, person)
+        now = env.clock.now()
+        incident.assign(role, person, actor=actor.username, at=now, framework=env.framework)
+        told = frozenset({person}) if person != actor.username else frozenset()
+        save_and_inform(uow, env, Activity.ASSIGN_ROLE, incident, actor, personally_told=told)
+        if told:
+            message = f"#{incident.id} {incident.title}: you are now {role.label}"
+            uow.notifications.add_all([Notification(incident.id, person, message, now)])
         uow.commit()
     return incident
+
+
+def _check_assignable(uow: UnitOfWork, person: str) -> None:
+    user = uow.users.get_by_username(person)
+    if user is None:
+        raise NotFound(f"no user {person!r}; create it first with `sirf user create {person}`", user=person)
+    if user.org_role is OrgRole.VIEWER or user.disabled_at is not None:
+        raise ValidationFailed(
+            f"{person} is a viewer or disabled and cannot hold an incident role; "
+            "ask an admin to make them a responder",
+            field="person",
+        )
 
 
 def release_role(
@@ -149,6 +160,7 @@ def release_role(
     env: Env,
     expected_version: int | None = None,
 ) -> Incident:
+    ensure_may_act(actor)
     with uow(write=True):
         incident = load_for_change(uow, incident_id, expected_version)
         if incident.holder(role) != actor.username:

@@ -9,7 +9,14 @@ from sirf.domain.raci import Activity, Actor
 from sirf.domain.roles import Team
 from sirf.domain.tasks import Task, TaskStatus
 from sirf.domain.timeline import TimelineEntry
-from sirf.services.context import Env, check_allowed, get_or_raise, load_for_change, save_and_inform
+from sirf.services.context import (
+    Env,
+    check_allowed,
+    ensure_may_act,
+    get_or_raise,
+    load_for_change,
+    save_and_inform,
+)
 from sirf.services.ports import Notification, UnitOfWork
 
 
@@ -49,6 +56,7 @@ def update_task(
     env: Env,
     expected_version: int | None = None,
 ) -> Task:
+    ensure_may_act(actor)
     with uow(write=True):
         incident = load_for_change(uow, incident_id, expected_version)
         current = incident.tasks.get(number)
@@ -59,6 +67,9 @@ def update_task(
             number, status=status, owner=owner, due_at=due_at, actor=actor.username, at=env.clock.now()
         )
         save_and_inform(uow, env, Activity.MANAGE_TASKS, incident, actor)
+        if current is not None and task.owner != current.owner and task.owner != actor.username:
+            message = f"#{incident.id} {incident.title}: task {task.number} is now yours: {task.title}"
+            uow.notifications.add_all([Notification(incident.id, task.owner, message, task.updated_at)])
         uow.commit()
     return task
 
