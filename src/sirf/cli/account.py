@@ -33,7 +33,7 @@ def _whoami_view(user: Mapping[str, Any], server: str) -> str:
 
 
 @click.command(short_help="Show notifications sent to you.")
-@click.option("--limit", type=int, help="At most this many.")
+@click.option("--limit", type=int, metavar="N", help="At most this many.")
 @json_option
 @pass_session
 def notifications(session: Session, limit: int | None, as_json: bool) -> None:

@@ -1,6 +1,8 @@
 """HTTP access to the sirf API, and the one place its answers become exit codes.
 
-httpx is imported only when the first request is made, so ``sirf --help`` never pays for it.
+Requests go out through the standard library's ``http.client``: the CLI talks only to sirf's own
+API, and importing httpx (with httpcore, h11 and anyio) costs more than click itself, which broke
+the start-up budget (150 ms, and at most twice ``import click``). Tests plug in their own transport.
 
     answer                                  exit code (names from sirf.cli.errors.ExitCode)
     2xx                                     0          the JSON body is returned
@@ -18,19 +20,15 @@ refused or reset, timeout) is sent once more; the POST keeps its key, so the ser
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from sirf import __version__
 from sirf.cli.errors import CliError, ExitCode
-
-if TYPE_CHECKING:
-    import ssl
-
-    import httpx
 
 API_PREFIX = "/api/v1"
 TIMEOUT_SECONDS = 10.0
@@ -46,10 +44,77 @@ class Connection:
 
 
 @dataclass(frozen=True)
-class Wiring:
-    """How requests leave the process; tests pass ``obj=Wiring(transport=MockTransport(...))`` to click."""
+class Answer:
+    """What came back: status, reason, headers (names in lower case) and the raw body."""
 
-    transport: httpx.BaseTransport | None = None
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    body: bytes
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status < 300
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8"))
+
+
+class TransportError(Exception):
+    """No answer at all: refused, reset, unresolvable, or timed out (``timeout`` True)."""
+
+    def __init__(self, message: str, *, timeout: bool = False, unusable_url: bool = False) -> None:
+        super().__init__(message)
+        self.timeout = timeout
+        self.unusable_url = unusable_url
+
+
+# (method, absolute URL, headers, body, timeout in seconds) -> Answer, or TransportError.
+Transport = Callable[[str, str, Mapping[str, str], bytes | None, float], Answer]
+
+
+def stdlib_transport(
+    method: str, url: str, headers: Mapping[str, str], body: bytes | None, timeout: float
+) -> Answer:
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TransportError(f"unsupported URL {url!r}", unusable_url=True)
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise TransportError(str(exc), unusable_url=True) from None
+    connection: http.client.HTTPConnection
+    if parts.scheme == "https":
+        import ssl
+
+        connection = http.client.HTTPSConnection(
+            parts.hostname, port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request(method, target, body=body, headers=dict(headers))
+        response = connection.getresponse()
+        data = response.read()
+    except TimeoutError as exc:
+        raise TransportError("timed out", timeout=True) from exc
+    except (OSError, http.client.HTTPException) as exc:
+        raise TransportError(str(exc) or type(exc).__name__) from exc
+    finally:
+        connection.close()
+    answer_headers = {name.lower(): value for name, value in response.getheaders()}
+    return Answer(response.status, response.reason, answer_headers, data)
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """How requests leave the process; tests pass ``obj=Wiring(transport=...)`` to click."""
+
+    transport: Transport = field(default=stdlib_transport)
     retry_delay: float = 0.5
 
 
@@ -78,7 +143,6 @@ class Api:
     def __init__(self, connection: Connection, wiring: Wiring) -> None:
         self.connection = connection
         self._wiring = wiring
-        self._client: httpx.Client | None = None
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Json:
         return self._request("GET", path, params=compact(params or {}), retry=True)
@@ -94,8 +158,7 @@ class Api:
         return self._request("PATCH", path, body=body, headers=if_match(if_version), retry=False)
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
+        """Nothing to release: every request uses its own short-lived connection."""
 
     def _request(
         self,
@@ -107,97 +170,87 @@ class Api:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Json:
-        import httpx
-
-        def send() -> httpx.Response:
-            return self._http().request(method, API_PREFIX + path, json=body, params=params, headers=headers)
-
+        url = self._url(path, params)
+        all_headers = self._headers(headers, has_body=body is not None)
+        payload = json.dumps(body).encode("utf-8") if body is not None else None
+        transport = self._wiring.transport
         try:
             try:
-                response = send()
-            except (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError):
-                if not retry:
+                answer = transport(method, url, all_headers, payload, TIMEOUT_SECONDS)
+            except TransportError as exc:
+                if not retry or exc.unusable_url:
                     raise
                 time.sleep(self._wiring.retry_delay)
-                response = send()
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                answer = transport(method, url, all_headers, payload, TIMEOUT_SECONDS)
+        except TransportError as exc:
             raise self._failure(exc) from exc
-        return decode(response)
+        return decode(answer)
 
-    def _http(self) -> httpx.Client:
-        import httpx
+    def _url(self, path: str, params: Mapping[str, Any] | None) -> str:
+        url = self.connection.server + API_PREFIX + path
+        if params:
+            from urllib.parse import urlencode
 
-        if self._client is None:
-            headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-            if self.connection.token:
-                headers["Authorization"] = f"Bearer {self.connection.token}"
-            self._client = httpx.Client(
-                base_url=self.connection.server,
-                headers=headers,
-                timeout=TIMEOUT_SECONDS,
-                transport=self._wiring.transport,
-                verify=_tls_context(self.connection.server),
-            )
-        return self._client
+            url += "?" + urlencode({k: _query_value(v) for k, v in params.items()})
+        return url
 
-    def _failure(self, exc: Exception) -> CliError:
-        import httpx
+    def _headers(self, extra: Mapping[str, str] | None, *, has_body: bool) -> dict[str, str]:
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if has_body:
+            headers["Content-Type"] = "application/json"
+        if self.connection.token:
+            headers["Authorization"] = f"Bearer {self.connection.token}"
+        return headers | dict(extra or {})
 
+    def _failure(self, exc: TransportError) -> CliError:
         server = self.connection.server
-        if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        if exc.unusable_url:
             return CliError(
                 f"the server URL {server!r} is not usable: {exc}",
                 hints=["give a URL such as http://127.0.0.1:8000 with --server or SIRF_SERVER"],
             )
-        if isinstance(exc, httpx.TimeoutException):
+        if exc.timeout:
             return CliError(
                 f"the sirf server at {server} did not answer within {TIMEOUT_SECONDS:g} s",
                 exit_code=ExitCode.UNAVAILABLE,
             )
         return CliError(
-            f"cannot reach the sirf server at {server}: {exc or type(exc).__name__}",
+            f"cannot reach the sirf server at {server}: {exc}",
             exit_code=ExitCode.UNAVAILABLE,
             hints=["is it running? Check --server, SIRF_SERVER or the profile (`sirf server` sets one up)"],
         )
 
 
-def _tls_context(server: str) -> ssl.SSLContext | bool:
-    """Verify certificates for https; for plain http, skip loading the CA bundle (~25 ms a run).
-
-    The context for http trusts no certificate at all, so should TLS ever be attempted through it
-    (an https proxy, say) it fails closed rather than connecting unverified.
-    """
-    if not server.lower().startswith("http://"):
-        return True
-    import ssl
-
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
-def decode(response: httpx.Response) -> Json:
+def decode(response: Answer) -> Json:
     """The JSON object of a successful answer, or the CliError its problem JSON describes."""
     if not response.is_success:
-        retry_after = response.headers.get("Retry-After")
-        raise error_from_answer(response.status_code, problem_of(response), retry_after=retry_after)
-    if not response.content:
+        retry_after = response.headers.get("retry-after")
+        raise error_from_answer(response.status, problem_of(response), retry_after=retry_after)
+    if not response.body:
         return {}
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, UnicodeDecodeError):
         data = None
     if not isinstance(data, dict):
-        raise CliError(f"the server answered {response.status_code} with something other than a JSON object")
+        raise CliError(f"the server answered {response.status} with something other than a JSON object")
     return data
 
 
-def problem_of(response: httpx.Response) -> Json:
+def problem_of(response: Answer) -> Json:
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, UnicodeDecodeError):
         data = None
     problem: Json = data if isinstance(data, dict) else {}
-    problem.setdefault("status", response.status_code)
-    problem.setdefault("title", response.reason_phrase)
+    problem.setdefault("status", response.status)
+    problem.setdefault("title", response.reason)
     return problem
 
 

@@ -16,10 +16,19 @@ from sirf.cli.session import Decorated, Session, if_version_option, json_option,
 
 @click.command(short_help="Declare a new incident.")
 @click.argument("title")
-@click.option("--kind", required=True, help="saas-outage, customer-emergency, security-incident, ...")
-@click.option("--severity", required=True, type=int, help="1 (critical) to 4 (minor).")
-@click.option("--source", help="Where it came in: infrastructure, security, support (default), ...")
-@click.option("--summary", help="What is known so far.")
+@click.option(
+    "--kind",
+    required=True,
+    metavar="KIND",
+    help="saas-outage, customer-emergency, security-incident, product-issue or release-impact.",
+)
+@click.option("--severity", required=True, type=int, metavar="1-4", help="1 (critical) to 4 (minor).")
+@click.option(
+    "--source",
+    metavar="SOURCE",
+    help="Where it came in: infrastructure, security, support (default), product or release.",
+)
+@click.option("--summary", metavar="TEXT", help="What is known so far.")
 @click.option("--service", "services", multiple=True, metavar="NAME", help="An affected service (repeat).")
 @click.option(
     "--detected-at", type=Moment(past=True), help="When it was noticed: ISO time or e.g. 20m (ago)."
@@ -64,12 +73,12 @@ def declare(
 
 @click.command("list", short_help="List incidents, most customers affected first.")
 @click.option("--all", "show_all", is_flag=True, help="Every incident, whatever its status.")
-@click.option("--status", help="active (default), resolved, closed or all.")
-@click.option("--severity", type=int, help="Only this severity (1-4).")
-@click.option("--kind", help="Only this kind, e.g. saas-outage.")
-@click.option("--phase", help="Only this phase, e.g. response.")
-@click.option("--limit", type=int, help="At most this many (1-200; server default 50).")
-@click.option("--cursor", help="Continue from a previous page's next_cursor.")
+@click.option("--status", metavar="STATUS", help="active (default), resolved, closed or all.")
+@click.option("--severity", type=int, metavar="1-4", help="Only this severity.")
+@click.option("--kind", metavar="KIND", help="Only this kind, e.g. saas-outage.")
+@click.option("--phase", metavar="PHASE", help="Only this phase, e.g. response.")
+@click.option("--limit", type=int, metavar="N", help="At most this many (1-200; server default 50).")
+@click.option("--cursor", metavar="CURSOR", help="Continue from a previous page's next_cursor.")
 @json_option
 @pass_session
 def list_incidents(
@@ -137,7 +146,7 @@ def _flag(name: str, key: str, what: str) -> Callable[[Decorated], Decorated]:
 
 @click.command(short_help="Record what is known about customer impact.")
 @click.argument("incident_id", metavar="ID", type=int)
-@click.option("--customers", type=int, help="How many customers are affected.")
+@click.option("--customers", type=int, metavar="N", help="How many customers are affected.")
 @_flag("bulk-communication", "bulk_communication_needed", "bulk customer communication is needed")
 @_flag("support-coordination", "support_coordination_needed", "support resources need coordination")
 @_flag("complex-impact", "complex_impact", "customer impact is complex")
@@ -145,7 +154,7 @@ def _flag(name: str, key: str, what: str) -> Callable[[Decorated], Decorated]:
 @_flag("sla-at-risk", "sla_at_risk", "an SLA is at risk")
 @_flag("sirt", "sirt_involved", "SIRT is involved")
 @click.option("--service", "services", multiple=True, metavar="NAME", help="Affected services (replaces).")
-@click.option("--summary", help="A new summary.")
+@click.option("--summary", metavar="TEXT", help="A new summary.")
 @if_version_option
 @json_option
 @pass_session

@@ -32,7 +32,7 @@ incident_argument = click.argument("incident_id", metavar="ID", type=int)
 @click.command(short_help="Change the severity (1 critical ... 4 minor).")
 @incident_argument
 @click.argument("severity", type=int)
-@click.option("--reason", required=True, help="Why the severity changes.")
+@click.option("--reason", metavar="TEXT", required=True, help="Why the severity changes.")
 @if_version_option
 @json_option
 @pass_session
@@ -59,7 +59,7 @@ def severity(
 @click.command(short_help="Move the incident to another lifecycle phase.")
 @incident_argument
 @click.argument("phase")
-@click.option("--reason", help="Why (required when going back from resolution).")
+@click.option("--reason", metavar="TEXT", help="Why (required when going back from resolution).")
 @if_version_option
 @json_option
 @pass_session
@@ -86,7 +86,7 @@ def phase(
 
 @click.command(short_help="Mark the incident resolved.")
 @incident_argument
-@click.option("--reason", help="What fixed it.")
+@click.option("--reason", metavar="TEXT", help="What fixed it.")
 @if_version_option
 @json_option
 @pass_session
@@ -105,7 +105,7 @@ def resolve(
 
 @click.command(short_help="Reopen a resolved incident.")
 @incident_argument
-@click.option("--reason", required=True, help="Why it is not over.")
+@click.option("--reason", metavar="TEXT", required=True, help="Why it is not over.")
 @if_version_option
 @json_option
 @pass_session
@@ -121,7 +121,7 @@ def reopen(session: Session, incident_id: int, reason: str, if_version: int | No
 
 @click.command(short_help="Close a resolved incident.")
 @incident_argument
-@click.option("--reason", help="A closing note.")
+@click.option("--reason", metavar="TEXT", help="A closing note.")
 @if_version_option
 @json_option
 @pass_session

@@ -37,7 +37,11 @@ def assign(
     """
     path = incident_path(incident_id, "roles", role.lower())
     incident = session.api().put(path, {"person": person}, if_version=if_version)
-    emit(as_json, incident, lambda data: f"{views.summary_line(data)}\n{views.roles_table(data['roles'])}")
+    emit(as_json, incident, _with_roles)
+
+
+def _with_roles(incident: Mapping[str, Any]) -> str:
+    return f"{views.summary_line(incident)}\n{views.roles_table(incident.get('roles') or {})}"
 
 
 @click.command(short_help="Release a role; refused until the release criteria hold.")
@@ -62,7 +66,7 @@ def release(session: Session, incident_id: int, role: str, if_version: int | Non
         if refused.code == "release_blocked":
             _explain_blocked(session, incident_id, role.lower(), refused)
         raise
-    emit(as_json, incident, lambda data: f"{views.summary_line(data)}\n{views.roles_table(data['roles'])}")
+    emit(as_json, incident, _with_roles)
 
 
 def _explain_blocked(session: Session, incident_id: int, role: str, refused: CliError) -> None:
@@ -73,10 +77,7 @@ def _explain_blocked(session: Session, incident_id: int, role: str, refused: Cli
         checklist = [item for item in check.get("checklist") or [] if not item.get("holds")]
     except CliError:
         checklist = [{"criterion": name, "basis": "missing"} for name in missing]
-    refused.details = (
-        f"not met for {role.upper()} ({len(checklist)} of 6):",
-        _checklist_table(checklist),
-    )
+    refused.details = (f"release criteria not met for {role.upper()}:", _checklist_table(checklist))
     refused.hints = (f'attest one that holds: sirf attest {incident_id} CRITERION --note "how you know"',)
 
 
@@ -120,7 +121,7 @@ def _checklist_table(checklist: list[Mapping[str, Any]]) -> str:
 @click.command(short_help="Attest that a release criterion holds, with a note.")
 @incident_argument
 @click.argument("criterion")
-@click.option("--note", required=True, help="How you know it holds.")
+@click.option("--note", required=True, metavar="TEXT", help="How you know it holds.")
 @if_version_option
 @json_option
 @pass_session

@@ -10,7 +10,6 @@ Nothing is resolved until a command makes its first request, so ``--help`` reads
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -26,13 +25,15 @@ Decorated = TypeVar("Decorated", bound=Callable[..., Any])
 SETUP_HINT = "run `sirf server` once to store a profile, or pass --server URL and --token TOKEN"
 
 
-@dataclass
 class Session:
-    server: str | None
-    token: str | None
-    profile: str | None
-    wiring: Wiring = field(default_factory=Wiring)
-    _api: Api | None = None
+    """What the global options say, and the API client made from them on first use."""
+
+    def __init__(self, *, server: str | None, token: str | None, profile: str | None, wiring: Wiring) -> None:
+        self.server = server
+        self.token = token
+        self.profile = profile
+        self.wiring = wiring
+        self._api: Api | None = None
 
     def api(self) -> Api:
         if self._api is None:

@@ -37,7 +37,7 @@ def task_line(item: Mapping[str, Any]) -> str:
 @task.command("add", short_help="Add a task with an owner.")
 @incident_argument
 @click.argument("title")
-@click.option("--owner", required=True, help="Who owns it for the whole incident.")
+@click.option("--owner", metavar="PERSON", required=True, help="Who owns it for the whole incident.")
 @click.option("--due", type=Moment(past=False), help="ISO time (local if no zone) or from now: 30m, 2h.")
 @if_version_option
 @json_option
@@ -87,8 +87,8 @@ def list_tasks(session: Session, incident_id: int, as_json: bool) -> None:
 @task.command("update", short_help="Change a task's status, owner or due time.")
 @incident_argument
 @click.argument("number", type=int)
-@click.option("--status", help="open, in-progress, done or cancelled.")
-@click.option("--owner", help="Hand the task to someone else.")
+@click.option("--status", metavar="STATUS", help="open, in-progress, done or cancelled.")
+@click.option("--owner", metavar="PERSON", help="Hand the task to someone else.")
 @click.option("--due", type=Moment(past=False), help="New due time: ISO or from now (30m, 2h).")
 @if_version_option
 @json_option

@@ -26,7 +26,12 @@ def team() -> None:
 @team.command(short_help="Engage a team and record how to reach it.")
 @click.argument("incident_id", metavar="ID", type=int)
 @click.argument("team_name", metavar="TEAM")
-@click.option("--contact", required=True, help="How to reach the team: an address, channel or person.")
+@click.option(
+    "--contact",
+    required=True,
+    metavar="CONTACT",
+    help="How to reach the team: an address, channel or person.",
+)
 @if_version_option
 @json_option
 @pass_session

@@ -81,7 +81,9 @@ def note(session: Session, incident_id: int, note_text: str, if_version: int | N
 @click.command(short_help="Show what happened, in order.")
 @incident_argument
 @click.option("--after", type=int, metavar="SEQ", help="Only entries after this sequence number.")
-@click.option("--limit", type=int, help="At most this many entries (server default 100, max 500).")
+@click.option(
+    "--limit", type=int, metavar="N", help="At most this many entries (server default 100, max 500)."
+)
 @json_option
 @pass_session
 def timeline(session: Session, incident_id: int, after: int | None, limit: int | None, as_json: bool) -> None:
