@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from sirf.domain.cadence import Cadence
 from sirf.domain.raci import DEFAULT_MATRIX, RaciMatrix
 from sirf.domain.regions import DEFAULT_REGION_HOURS, RegionHours, Roster
 from sirf.domain.roles import Role
@@ -34,5 +35,9 @@ class Framework:
     severity_descriptions: Mapping[Severity, str] = field(
         default_factory=lambda: dict(DEFAULT_SEVERITY_DESCRIPTIONS)
     )
+    # F3.2 / F6.1: update cadence and CMOC-IMOC sync intervals.
+    cadence: Cadence = field(default_factory=Cadence)
+    # F5.3: people who review customer messages of security incidents for SIRT.
+    sirt_reviewers: frozenset[str] = frozenset()
     max_title_length: int = 200
     max_note_length: int = 10_000
