@@ -47,6 +47,8 @@ def framework_from_mapping(data: Mapping[str, Any], *, source: str = "framework"
     reader = _Reader(source)
     reader.only_keys(data, SECTIONS, "")
     raci = DEFAULT_MATRIX.with_overrides(reader.raci(data.get("raci", {})))
+    limits = reader.limits(data.get("limits", {}))
+    defaults = Framework()
     return Framework(
         raci=raci,
         triggers=reader.triggers(data.get("triggers", {})),
@@ -54,7 +56,8 @@ def framework_from_mapping(data: Mapping[str, Any], *, source: str = "framework"
         roster=reader.roster(data.get("roster", {})),
         distinct_roles=reader.distinct(data.get("roles", {})),
         severity_descriptions=reader.severities(data.get("severities", {})),
-        **reader.limits(data.get("limits", {})),
+        max_title_length=limits.get("max_title_length", defaults.max_title_length),
+        max_note_length=limits.get("max_note_length", defaults.max_note_length),
     )
 
 
