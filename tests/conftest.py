@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from sirf.adapters.db import migrate
 from sirf.adapters.db.engine import Database, create_database
-from sirf.adapters.db.tables import metadata
+from sirf.adapters.db.schema import metadata
 from sirf.bootstrap import Container
 from sirf.config import Settings
 from sirf.domain.framework import Framework

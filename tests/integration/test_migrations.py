@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 
 from sirf.adapters.db import migrate
 from sirf.adapters.db.engine import Database
-from sirf.adapters.db.tables import metadata
+from sirf.adapters.db.schema import metadata
 
 
 def test_schema_matches_the_table_definitions(database: Database) -> None:

@@ -25,6 +25,7 @@ from sirf.domain.errors import Conflict
 from sirf.domain.events import Event
 from sirf.domain.incident import Incident
 from sirf.domain.lifecycle import Phase
+from sirf.domain.reminders import Reminder, ReminderKind, ReminderState
 from sirf.domain.timeline import TimelineEntry
 from sirf.services.ports import (
     Clock,
@@ -34,6 +35,7 @@ from sirf.services.ports import (
     IncidentRepository,
     Notification,
     NotificationRepository,
+    ReminderStore,
     StoredResponse,
     TokenRepository,
     UnitOfWork,
@@ -72,6 +74,7 @@ class FakeStore:
     tokens: dict[str, ApiToken] = field(default_factory=dict)
     idempotency: dict[tuple[int, str], tuple[StoredResponse, datetime]] = field(default_factory=dict)
     notifications: list[Notification] = field(default_factory=list)
+    reminders: list[Reminder] = field(default_factory=list)
     last_incident_id: int = 0
 
     def timeline(self, incident_id: int) -> list[TimelineEntry]:
@@ -96,6 +99,7 @@ class _Transaction:
         self.tokens = FakeTokenRepository(store, self)
         self.idempotency = FakeIdempotencyStore(store, self)
         self.notifications = FakeNotificationRepository(store, self)
+        self.reminders = FakeReminderStore(store, self)
 
     def check(self, *, write: bool) -> None:
         if self.finished:
@@ -330,6 +334,50 @@ class FakeNotificationRepository(NotificationRepository):
         return sorted(mine, key=lambda n: n.id, reverse=True)[:limit]
 
 
+class FakeReminderStore(ReminderStore):
+    def __init__(self, store: FakeStore, transaction: _Transaction) -> None:
+        self._store = store
+        self._tx = transaction
+
+    def schedule(self, incident_id: int, kind: ReminderKind, due_at: datetime, at: datetime) -> None:
+        self._tx.check(write=True)
+        if any(
+            (r.incident_id, r.kind, r.due_at) == (incident_id, kind, due_at) for r in self._store.reminders
+        ):
+            return
+        reminder = Reminder(
+            len(self._store.reminders) + 1, incident_id, kind, due_at, ReminderState.PENDING, at
+        )
+        self._store.reminders.append(reminder)
+
+    def cancel_pending(self, incident_id: int, kinds: tuple[ReminderKind, ...]) -> None:
+        self._tx.check(write=True)
+        self._store.reminders = [
+            replace(r, state=ReminderState.CANCELLED)
+            if r.incident_id == incident_id and r.kind in kinds and r.state is ReminderState.PENDING
+            else r
+            for r in self._store.reminders
+        ]
+
+    def claim_due(self, *, now: datetime, limit: int) -> list[Reminder]:
+        self._tx.check(write=True)
+        due = [r for r in self._store.reminders if r.state is ReminderState.PENDING and r.due_at <= now]
+        return sorted(due, key=lambda r: r.due_at)[:limit]
+
+    def mark_fired(self, reminder_id: int, *, at: datetime, by: str) -> None:
+        self._tx.check(write=True)
+        self._store.reminders = [
+            replace(r, state=ReminderState.FIRED, fired_at=at, fired_by=by)
+            if r.id == reminder_id and r.state is ReminderState.PENDING
+            else r
+            for r in self._store.reminders
+        ]
+
+    def for_incident(self, incident_id: int) -> list[Reminder]:
+        self._tx.check(write=False)
+        return [r for r in self._store.reminders if r.incident_id == incident_id]
+
+
 # ----- the unit of work ---------------------------------------------------------------------------
 
 
@@ -372,6 +420,10 @@ class FakeUnitOfWork(UnitOfWork):
     @property
     def notifications(self) -> FakeNotificationRepository:
         return self._current().notifications
+
+    @property
+    def reminders(self) -> FakeReminderStore:
+        return self._current().reminders
 
     def __call__(self, *, write: bool) -> FakeUnitOfWork:
         self._requested_write = write

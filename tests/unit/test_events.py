@@ -10,6 +10,7 @@ from sirf.domain import events as ev
 from sirf.domain.describe import describe
 from sirf.domain.framework import Framework
 from sirf.domain.lifecycle import Phase
+from sirf.domain.public_state import PublicState
 from sirf.domain.release import ReleaseCriterion
 from sirf.domain.roles import Role, Source, Team
 from sirf.domain.severity import Severity
@@ -43,6 +44,17 @@ SAMPLES = [
     ev.TaskUpdated(at=AT, actor="bo", number=1, changes={"status": TaskStatus.DONE, "due_at": AT}),
     ev.TeamEngaged(at=AT, actor="bo", team="sirt", contact="#sirt"),
     ev.NoteAdded(at=AT, actor="bo", text="Customer called back"),
+    ev.UpdateDrafted(at=AT, actor="ana", update_id=1, template="initial", audience="public"),
+    ev.UpdateApproved(at=AT, actor="ivy", update_id=1, reviewer="imoc", etag="abc"),
+    ev.UpdatePublished(
+        at=AT,
+        actor="ana",
+        update_id=1,
+        template="initial",
+        public_state="investigating",
+        next_update_due_at=AT,
+    ),
+    ev.DeliveryOutcome(at=AT, actor="sirf", update_id=1, channel="slack:cs", state="delivered", detail=""),
 ]
 
 
@@ -52,7 +64,7 @@ def test_samples_cover_every_event_type():
 
 def test_event_type_names_are_unique_and_registered_under_their_name():
     assert all(cls.type == name for name, cls in ev.EVENT_TYPES.items())
-    assert len(ev.EVENT_TYPES) == 14
+    assert len(ev.EVENT_TYPES) == 18
     assert "event" not in ev.EVENT_TYPES
 
 
@@ -94,6 +106,18 @@ def test_every_event_an_incident_records_serialises(declare, clock):
     incident.engage_team(Team.SIRT, contact="#sirt", actor="bo", at=clock.tick())
     incident.assign(Role.CMOC, "bo", actor="ivy", at=clock.tick(), framework=framework)
     incident.assign(Role.CMOC, "cy", actor="ivy", at=clock.tick(), framework=framework)
+    incident.record_draft(update_id=1, template="initial", audience="public", actor="cy", at=clock.tick())
+    incident.record_approval(update_id=1, reviewer="cmoc", etag="abc", actor="cy", at=clock.tick())
+    incident.record_publication(
+        update_id=1,
+        template="initial",
+        customer_facing=True,
+        public_state=PublicState.INVESTIGATING,
+        next_update_due_at=None,
+        actor="cy",
+        at=clock.tick(),
+    )
+    incident.record_delivery(update_id=1, channel="builtin", state="delivered", detail="", at=clock.tick())
     task = incident.add_task("Tag tickets", owner="bo", actor="ivy", at=clock.tick(), due_at=clock.now)
     incident.update_task(task.number, actor="bo", at=clock.tick(), status=TaskStatus.DONE, due_at=clock.now)
     for phase in (Phase.TRIAGE, Phase.RESPONSE, Phase.COMMUNICATION, Phase.RESOLUTION):

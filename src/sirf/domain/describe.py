@@ -31,6 +31,15 @@ _DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "team.engaged": lambda d: f"team {d['team']} engaged (contact {d['contact']})",
     "note.added": lambda d: f"note: {d['text']}",
+    "update.drafted": lambda d: f"{d['template']} update {d['update_id']} drafted ({d['audience']})",
+    "update.approved": lambda d: f"update {d['update_id']} approved as {d['reviewer'].upper()}",
+    "update.published": lambda d: (
+        f"{d['template']} update {d['update_id']} published"
+        + (f"; next update due {d['next_update_due_at']}" if d.get("next_update_due_at") else "")
+    ),
+    "delivery.outcome": lambda d: (
+        f"update {d['update_id']} to {d['channel']}: {d['state']} {d['detail']}".rstrip()
+    ),
 }
 
 

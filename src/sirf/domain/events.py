@@ -147,6 +147,40 @@ class NoteAdded(Event):
     text: str
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UpdateDrafted(Event):
+    type: ClassVar[str] = "update.drafted"
+    update_id: int
+    template: str
+    audience: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UpdateApproved(Event):
+    type: ClassVar[str] = "update.approved"
+    update_id: int
+    reviewer: str
+    etag: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UpdatePublished(Event):
+    type: ClassVar[str] = "update.published"
+    update_id: int
+    template: str
+    public_state: str | None
+    next_update_due_at: datetime | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeliveryOutcome(Event):
+    type: ClassVar[str] = "delivery.outcome"
+    update_id: int
+    channel: str
+    state: str
+    detail: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -164,5 +198,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TaskUpdated,
         TeamEngaged,
         NoteAdded,
+        UpdateDrafted,
+        UpdateApproved,
+        UpdatePublished,
+        DeliveryOutcome,
     )
 }

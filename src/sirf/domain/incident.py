@@ -16,6 +16,7 @@ from sirf.domain import events as ev
 from sirf.domain.errors import InvalidTransition, NotFound, ReleaseBlocked, RoleConflict, ValidationFailed
 from sirf.domain.framework import Framework
 from sirf.domain.lifecycle import ACTIVE_PHASES, PHASE_STAMPS, Phase, check_transition, is_reopen
+from sirf.domain.public_state import PublicState
 from sirf.domain.regions import Region, region_on_shift
 from sirf.domain.release import Attestation, CriterionStatus, ReleaseCriterion, evaluate_release
 from sirf.domain.roles import SUPPORT_ROLES, Role, RoleAssignment, Source, Team, TeamEngagement
@@ -66,6 +67,9 @@ class Incident:
     affected_services: tuple[str, ...] = ()
     facts: ImpactFacts = field(default_factory=ImpactFacts)
     scope_override: str | None = None
+    public_state: PublicState | None = None
+    last_public_update_at: datetime | None = None
+    next_update_due_at: datetime | None = None
     assignments: list[RoleAssignment] = field(default_factory=list)
     tasks: dict[int, Task] = field(default_factory=dict)
     attestations: dict[ReleaseCriterion, Attestation] = field(default_factory=dict)
@@ -362,6 +366,52 @@ class Incident:
     def add_note(self, text: str, *, actor: str, at: datetime, max_length: int) -> None:
         text = clean_text(text, field_name="note", max_length=max_length, multiline=True)
         self._record(ev.NoteAdded(at=at, actor=actor, text=text))
+
+    # ----- communication (F8, F9.4) --------------------------------------------------------------
+
+    def record_publication(
+        self,
+        *,
+        update_id: int,
+        template: str,
+        customer_facing: bool,
+        public_state: PublicState | None,
+        next_update_due_at: datetime | None,
+        actor: str,
+        at: datetime,
+    ) -> None:
+        """A status update went out: stamp the first customer communication and the cadence clock."""
+        if customer_facing and self.first_customer_communication_at is None:
+            self.first_customer_communication_at = at
+        if public_state is not None:
+            self.public_state = public_state
+            self.last_public_update_at = at
+            self.next_update_due_at = next_update_due_at
+        self._record(
+            ev.UpdatePublished(
+                at=at,
+                actor=actor,
+                update_id=update_id,
+                template=template,
+                public_state=public_state.value if public_state else None,
+                next_update_due_at=next_update_due_at,
+            )
+        )
+
+    def record_draft(self, *, update_id: int, template: str, audience: str, actor: str, at: datetime) -> None:
+        self._record(
+            ev.UpdateDrafted(at=at, actor=actor, update_id=update_id, template=template, audience=audience)
+        )
+
+    def record_approval(self, *, update_id: int, reviewer: str, etag: str, actor: str, at: datetime) -> None:
+        self._record(ev.UpdateApproved(at=at, actor=actor, update_id=update_id, reviewer=reviewer, etag=etag))
+
+    def record_delivery(self, *, update_id: int, channel: str, state: str, detail: str, at: datetime) -> None:
+        self._record(
+            ev.DeliveryOutcome(
+                at=at, actor="sirf", update_id=update_id, channel=channel, state=state, detail=detail
+            )
+        )
 
     # ----- internals ----------------------------------------------------------------------------
 

@@ -40,6 +40,8 @@ class Activity(StrEnum):
     MANAGE_TASKS = "manage-tasks"
     ENGAGE_TEAM = "engage-team"
     ADD_NOTE = "add-note"
+    DRAFT_UPDATE = "draft-update"
+    PUBLISH_UPDATE = "publish-update"
 
     @classmethod
     def parse(cls, value: str) -> Activity:
@@ -101,6 +103,9 @@ DEFAULT_RACI: dict[Activity, dict[Role, Raci]] = {
     Activity.MANAGE_TASKS: {IMOC: A, CMOC: R, SMOC: R},
     Activity.ENGAGE_TEAM: {IMOC: A, CMOC: R, SMOC: R},
     Activity.ADD_NOTE: {CMOC: R, SMOC: R, IMOC: R},
+    # F5.1: the CMOC plans and executes customer communication; SMOC and IMOC contribute drafts.
+    Activity.DRAFT_UPDATE: {CMOC: A, SMOC: R, IMOC: R},
+    Activity.PUBLISH_UPDATE: {CMOC: A, IMOC: R, SMOC: I_},
 }
 
 

@@ -5,7 +5,8 @@ audience: every customer-facing message needs the CMOC (F5.1); a public status-p
 the CMOC and the IMOC, two different people (F6.1); on a security incident SIRT reviews as well
 (F5.3). Internal updates (stakeholder channels, executives) need no approval.
 
-An approval binds to the exact text through its ETag: any edit voids it. It also binds to the
+An approval binds to the exact text through its ETag: any edit voids it (the approval stays on
+record, naming the text it approved). It also binds to the
 role the approver held: when a role changes hands, the old holder's approval stops counting.
 Published text is immutable; a correction is a new update that names the one it corrects.
 """
@@ -165,7 +166,7 @@ class StatusUpdate:
             self.next_update_at = next_update_at
         if self.etag == before:
             return False
-        self.approvals = []
+        # Earlier approvals stay on record but no longer count: they name the old ETag.
         if self.state is UpdateState.APPROVED:
             self.state = UpdateState.IN_REVIEW
         self.updated_at = at

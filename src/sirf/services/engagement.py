@@ -20,6 +20,7 @@ from sirf.services.context import (
     save_and_inform,
 )
 from sirf.services.ports import Notification, UnitOfWork
+from sirf.services.sync import schedule_sync
 
 
 def propose_vacant_roles(
@@ -135,6 +136,8 @@ def assign_role(
         if told:
             message = f"#{incident.id} {incident.title}: you are now {role.label}"
             uow.notifications.add_all([Notification(incident.id, person, message, now)])
+        if role in (Role.CMOC, Role.IMOC):
+            schedule_sync(uow, env, incident, after=now, now=now)
         uow.commit()
     return incident
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sirf.domain.incident import Incident
 from sirf.domain.lifecycle import Phase
+from sirf.domain.public_state import PublicState
 from sirf.domain.regions import Region
 from sirf.domain.release import Attestation, ReleaseCriterion
 from sirf.domain.roles import Role, RoleAssignment, Source, Team, TeamEngagement
@@ -51,6 +52,9 @@ def incident_values(incident: Incident) -> dict[str, Any]:
         "customers_known": facts.customers_affected is not None,
         "facts": {name: getattr(facts, name) for name in FACT_FLAGS},
         "scope_override": incident.scope_override,
+        "public_state": incident.public_state.value if incident.public_state else None,
+        "last_public_update_at": incident.last_public_update_at,
+        "next_update_due_at": incident.next_update_due_at,
         "version": incident.version,
     }
 
@@ -83,6 +87,9 @@ def incident_from_row(row: Mapping[Any, Any]) -> Incident:
         affected_services=tuple(row["affected_services"] or ()),
         facts=facts,
         scope_override=row["scope_override"],
+        public_state=PublicState(row["public_state"]) if row["public_state"] else None,
+        last_public_update_at=row["last_public_update_at"],
+        next_update_due_at=row["next_update_due_at"],
         version=row["version"],
     )
 

@@ -56,6 +56,9 @@ incidents = Table(
     Column("customers_known", Boolean, nullable=False, default=False),
     Column("facts", JSONDoc, nullable=False),
     Column("scope_override", String(40)),
+    Column("public_state", String(20)),
+    Column("last_public_update_at", UTCDateTime),
+    Column("next_update_due_at", UTCDateTime),
     Column("version", Integer, nullable=False),
     Column("last_seq", Integer, nullable=False),
 )

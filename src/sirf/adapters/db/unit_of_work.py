@@ -12,6 +12,7 @@ from sirf.adapters.db.account_repository import (
     SqlTokenRepository,
     SqlUserRepository,
 )
+from sirf.adapters.db.comms_repository import SqlOutbox, SqlReminders, SqlStatusPage, SqlUpdateRepository
 from sirf.adapters.db.engine import WRITE_FLAG, Database
 from sirf.adapters.db.incident_repository import SqlIncidentRepository
 
@@ -24,6 +25,10 @@ class SqlUnitOfWork:
     tokens: SqlTokenRepository
     idempotency: SqlIdempotencyStore
     notifications: SqlNotificationRepository
+    updates: SqlUpdateRepository
+    outbox: SqlOutbox
+    reminders: SqlReminders
+    status_page: SqlStatusPage
 
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -70,6 +75,10 @@ class SqlUnitOfWork:
         self.tokens = SqlTokenRepository(connection)
         self.idempotency = SqlIdempotencyStore(connection)
         self.notifications = SqlNotificationRepository(connection)
+        self.updates = SqlUpdateRepository(connection)
+        self.outbox = SqlOutbox(connection)
+        self.reminders = SqlReminders(connection)
+        self.status_page = SqlStatusPage(connection)
 
     def commit(self) -> None:
         if self._depth == 1 and self._transaction is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from sirf.adapters.db.tables import metadata
+from sirf.adapters.db.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(
