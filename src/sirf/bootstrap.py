@@ -10,6 +10,7 @@ from sirf.config import Settings
 from sirf.domain.framework import Framework
 from sirf.framework.loader import load_framework
 from sirf.services.context import Env, SystemClock
+from sirf.services.drafting import Drafting
 from sirf.services.ports import Clock
 
 
@@ -18,6 +19,13 @@ class Container:
     settings: Settings
     database: Database
     env: Env
+    drafting_port: Drafting | None = None
+
+    @property
+    def drafting(self) -> Drafting:
+        if self.drafting_port is None:
+            raise RuntimeError("the drafting port is not wired")
+        return self.drafting_port
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.database)

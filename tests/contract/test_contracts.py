@@ -38,10 +38,16 @@ def test_every_setting_is_read_from_a_documented_variable() -> None:
 def test_every_api_route_requires_a_token() -> None:
     from fastapi.routing import APIRoute
 
-    from sirf.api import routes_accounts, routes_engagement, routes_incidents
+    from sirf.api import routes_accounts, routes_engagement, routes_incidents, routes_updates
     from sirf.api.context import current_caller
 
-    for router in (routes_incidents.router, routes_engagement.router, routes_accounts.router):
+    routers = (
+        routes_incidents.router,
+        routes_engagement.router,
+        routes_accounts.router,
+        routes_updates.router,
+    )
+    for router in routers:
         for route in router.routes:
             assert isinstance(route, APIRoute)
             dependencies = {dependency.call for dependency in route.dependant.dependencies}

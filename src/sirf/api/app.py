@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from sirf import __version__
-from sirf.api import routes_accounts, routes_engagement, routes_incidents
+from sirf.api import routes_accounts, routes_engagement, routes_incidents, routes_updates
 from sirf.api.errors import install_error_handlers, problem
 from sirf.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from sirf.bootstrap import Container
@@ -25,6 +25,7 @@ def create_app(container: Container) -> FastAPI:
     install_error_handlers(app)
     app.include_router(routes_incidents.router)
     app.include_router(routes_engagement.router)
+    app.include_router(routes_updates.router)
     app.include_router(routes_accounts.router)
 
     @app.get("/healthz", tags=["health"], summary="The process is up")

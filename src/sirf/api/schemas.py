@@ -107,3 +107,29 @@ class UserBody(Body):
 class TokenBody(Body):
     name: Name
     username: Name | None = None
+
+
+class DraftBody(Body):
+    template: Name
+    public_state: Name | None = None
+    components: Annotated[dict[Name, Name], Field(max_length=100)] | None = None
+    next_update_at: UtcTime | None = None
+    audience: Name | None = None
+    corrects: int | None = None
+    body: Annotated[str, Field(min_length=1, max_length=20_000)] | None = None
+
+
+class EditBody(Body):
+    body: Annotated[str, Field(min_length=1, max_length=20_000)] | None = None
+    public_state: Name | None = None
+    components: Annotated[dict[Name, Name], Field(max_length=100)] | None = None
+    next_update_at: UtcTime | None = None
+
+
+class ApproveBody(Body):
+    etag: Annotated[str, Field(min_length=1, max_length=64)]
+    as_reviewer: Name | None = Field(default=None, alias="as")
+
+
+class PublishBody(Body):
+    dry_run: bool = False

@@ -6,12 +6,15 @@ from datetime import datetime
 from typing import Any
 
 from sirf.domain.accounts import ApiToken, User
+from sirf.domain.delivery import Delivery
 from sirf.domain.incident import Incident
 from sirf.domain.release import CriterionStatus
 from sirf.domain.roles import Role, RoleAssignment
 from sirf.domain.tasks import Task
 from sirf.domain.timeline import TimelineEntry
 from sirf.domain.triggers import Engagement
+from sirf.domain.updates import ApprovalStatus
+from sirf.services.communications import UpdateView
 from sirf.services.ports import Notification
 
 
@@ -164,4 +167,62 @@ def notification_json(n: Notification) -> dict[str, Any]:
         "recipient": n.recipient,
         "message": n.message,
         "created_at": iso(n.created_at),
+    }
+
+
+def approval_json(status: ApprovalStatus) -> dict[str, Any]:
+    return {
+        "required": [r.value for r in status.required],
+        "satisfied": [r.value for r in status.satisfied],
+        "missing": [r.value for r in status.missing],
+        "problems": list(status.problems),
+        "complete": status.complete,
+    }
+
+
+def update_json(view: UpdateView) -> dict[str, Any]:
+    u = view.update
+    return {
+        "id": u.id,
+        "incident_id": u.incident_id,
+        "sequence": u.sequence,
+        "template": u.template,
+        "audience": u.audience.value,
+        "state": u.state.value,
+        "body": u.body,
+        "author": u.author,
+        "created_at": iso(u.created_at),
+        "updated_at": iso(u.updated_at),
+        "public_state": u.public_state.value if u.public_state else None,
+        "components": {name: status.value for name, status in u.components.items()},
+        "next_update_at": iso(u.next_update_at),
+        "corrects": u.corrects,
+        "published_at": iso(u.published_at),
+        "published_by": u.published_by,
+        "etag": u.etag,
+        "approvals": [
+            {"by": a.by, "as": a.reviewer.value, "etag": a.etag, "at": iso(a.at), "current": a.etag == u.etag}
+            for a in u.approvals
+        ],
+        "approval": approval_json(view.approval),
+        "warnings": view.warnings,
+        "blanks": view.blanks,
+        "channels": view.channels,
+    }
+
+
+def delivery_json(d: Delivery) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "update_id": d.update_id,
+        "incident_id": d.incident_id,
+        "channel": d.channel,
+        "state": d.state.value,
+        "attempts": d.attempts,
+        "next_attempt_at": iso(d.next_attempt_at),
+        "last_error": d.last_error,
+        "external_ref": d.external_ref,
+        "created_at": iso(d.created_at),
+        "updated_at": iso(d.updated_at),
+        "delivered_at": iso(d.delivered_at),
     }
