@@ -23,7 +23,7 @@ def test_a_task_for_someone_else_tells_its_owner(
 ) -> None:
     incident_id = declare()
     due = clock.now() + timedelta(hours=1)
-    task = work.add_task(incident_id, "Roll back 4.2", owner="bo", due_at=due, actor=ANA, uow=uow, env=env)
+    task, _ = work.add_task(incident_id, "Roll back 4.2", owner="bo", due_at=due, actor=ANA, uow=uow, env=env)
     assert (task.number, task.owner, task.status, task.due_at) == (1, "bo", TaskStatus.OPEN, due)
     assert uow.store.incidents[incident_id].tasks[1] == task
     assert messages_for(uow, "bo") == [
@@ -36,7 +36,9 @@ def test_a_task_for_someone_else_tells_its_owner(
 def test_a_task_for_yourself_notifies_nobody(uow: FakeUnitOfWork, env: Env, declare: Declare) -> None:
     incident_id = declare()
     work.add_task(incident_id, "Check logs", owner="ana", due_at=None, actor=ANA, uow=uow, env=env)
-    second = work.add_task(incident_id, "Page infra", owner="ana", due_at=None, actor=ANA, uow=uow, env=env)
+    second, _ = work.add_task(
+        incident_id, "Page infra", owner="ana", due_at=None, actor=ANA, uow=uow, env=env
+    )
     assert second.number == 2
     assert uow.store.notifications == []
     assert [t.title for t in work.list_tasks(incident_id, uow=uow)] == ["Check logs", "Page infra"]
@@ -58,7 +60,7 @@ def test_the_owner_may_update_their_own_task_others_need_the_raci(
         work.add_task(incident_id, "Mine", owner="cy", due_at=None, actor=CY, uow=uow, env=env)
     assert uow.store == before
 
-    task = work.update_task(
+    task, _ = work.update_task(
         incident_id, 1, status=TaskStatus.IN_PROGRESS, owner=None, due_at=None, actor=BO, uow=uow, env=env
     )
     assert task.status is TaskStatus.IN_PROGRESS
@@ -125,7 +127,7 @@ def test_a_note_returns_its_timeline_entry(
 ) -> None:
     incident_id = declare()
     clock.advance(minutes=3)
-    entry = work.add_note(incident_id, "  Customers report 502s\non checkout ", actor=BO, uow=uow, env=env)
+    entry, _ = work.add_note(incident_id, "  Customers report 502s\non checkout ", actor=BO, uow=uow, env=env)
     assert (entry.incident_id, entry.seq, entry.type, entry.actor, entry.at) == (
         incident_id,
         2,

@@ -19,7 +19,8 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -74,7 +75,7 @@ def register_secret(value: str) -> None:
 
 def scrub(text: str) -> str:
     with _secrets_lock:
-        known = sorted(_secrets, key=len, reverse=True)  # longest first: a URL before its path
+        known = sorted(_secrets, key=len, reverse=True)  # longest first: no secret is left half-shown
     for secret in known:
         text = text.replace(secret, _REDACTED)
     return text
@@ -171,35 +172,58 @@ class RequestSpacing:
     """Keeps calls made with one key (an API token, a webhook) at least ``interval`` seconds apart,
     across every thread of the process.
 
-    Each caller reserves the next free slot under the lock and sleeps outside it, so waiting callers
-    queue up in order without holding the lock. Keys are stored hashed: the table holds no secret.
+    The interval runs from the *end* of one call to the start of the next, and calls with one key
+    take turns: spacing the starts would not do, because a slow first request (a new TLS
+    connection) can reach the vendor less than a second before a quick second one. Keys are stored
+    hashed, so the table holds no secret.
+
+    A wait longer than ``max_wait`` (a vendor's Retry-After) is not slept through: the call fails
+    as retryable with that delay, so one rate-limited vendor does not stall the worker's other
+    deliveries.
     """
 
     def __init__(
         self,
         interval: float,
         *,
+        max_wait: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.interval = interval
+        self.max_wait = max_wait
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
+        self._turns: dict[str, threading.Lock] = {}
         self._next: dict[str, float] = {}
 
-    def wait(self, key: str) -> None:
+    @contextmanager
+    def turn(self, key: str) -> Iterator[None]:
         digest = _digest(key)
         with self._lock:
-            now = self._clock()
-            slot = max(now, self._next.get(digest, now))
-            self._next[digest] = slot + self.interval
-        if slot > now:
-            self._sleep(slot - now)
+            turn = self._turns.setdefault(digest, threading.Lock())
+        with turn:
+            with self._lock:
+                delay = self._next.get(digest, 0.0) - self._clock()
+            if delay > self.max_wait:
+                raise DeliveryFailed(
+                    f"held back by the vendor's rate limit for {delay:.0f} s",
+                    retryable=True,
+                    retry_after=delay,
+                )
+            if delay > 0:
+                self._sleep(delay)
+            try:
+                yield
+            finally:
+                self._hold(digest, self.interval)
 
     def back_off(self, key: str, seconds: float) -> None:
         """The vendor asked us to wait (Retry-After): nobody in this process calls it sooner."""
-        digest = _digest(key)
+        self._hold(_digest(key), seconds)
+
+    def _hold(self, digest: str, seconds: float) -> None:
         with self._lock:
             until = self._clock() + seconds
             self._next[digest] = max(self._next.get(digest, until), until)

@@ -114,7 +114,9 @@ class StatusIoChannel:
         marker = incident_marker(publication.incident_id)
         for key in searched:
             for incident in lists.get(key) or []:
-                if isinstance(incident, dict) and str(incident.get("name", "")).endswith(marker):
+                if not isinstance(incident, dict) or not incident.get("_id"):
+                    continue
+                if str(incident.get("name", "")).endswith(marker):
                     return incident, key == "resolved_incidents"
         return None
 

@@ -128,7 +128,9 @@ def _run_once(
 
 
 def _json(status: int, body: dict[str, Any]) -> JSONResponse:
-    headers = {"ETag": f'"{body["version"]}"'} if isinstance(body.get("version"), int) else None
+    """The body without our private ``_etag`` key; the incident version becomes the ETag header."""
+    version = body.pop("_etag", body.get("version"))
+    headers = {"ETag": f'"{version}"'} if isinstance(version, int) else None
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -83,6 +83,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+            # FastAPI reports undecodable bodies (bad UTF-8, nesting too deep) as a bare 400.
+            detail = "the request body is not valid JSON (UTF-8 encoded, nested at most a few hundred levels)"
+            return problem(422, "invalid_input", "Invalid input", detail)
         code = HTTP_CODES.get(exc.status_code, "http_error")
         return problem(exc.status_code, code, code.replace("_", " ").capitalize(), str(exc.detail))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from sirf.api.context import CallerDep, etag_response, fingerprint, idempotent
 from sirf.api.schemas import AssignBody, AttestBody, EmptyBody, ImpactBody, TaskBody, TaskUpdateBody, TeamBody
@@ -106,7 +107,7 @@ def tasks(incident_id: int, caller: CallerDep) -> dict[str, Any]:
 @router.post("/tasks", status_code=201, summary="Add a task with an owner")
 def add_task(incident_id: int, body: TaskBody, caller: CallerDep, request: Request) -> Response:
     def produce() -> tuple[int, dict[str, Any]]:
-        task = work.add_task(
+        task, version = work.add_task(
             incident_id,
             body.title,
             owner=body.owner.strip().lower(),
@@ -116,14 +117,14 @@ def add_task(incident_id: int, body: TaskBody, caller: CallerDep, request: Reque
             env=caller.env,
             expected_version=caller.expected_version,
         )
-        return 201, task_json(task)
+        return 201, task_json(task) | {"_etag": version}
 
     return idempotent(caller, fingerprint(request, body), produce)
 
 
 @router.patch("/tasks/{number}", summary="Update a task's status, owner or due time")
-def update_task(incident_id: int, number: int, body: TaskUpdateBody, caller: CallerDep) -> dict[str, Any]:
-    task = work.update_task(
+def update_task(incident_id: int, number: int, body: TaskUpdateBody, caller: CallerDep) -> Response:
+    task, version = work.update_task(
         incident_id,
         number,
         status=TaskStatus.parse(body.status) if body.status else None,
@@ -134,7 +135,7 @@ def update_task(incident_id: int, number: int, body: TaskUpdateBody, caller: Cal
         env=caller.env,
         expected_version=caller.expected_version,
     )
-    return task_json(task)
+    return JSONResponse(task_json(task), headers={"ETag": f'"{version}"'})
 
 
 @router.post(

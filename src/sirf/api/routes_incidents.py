@@ -8,12 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
+from sirf.adapters.db.types import MAX_ID
 from sirf.api.context import Caller, CallerDep, etag_response, fingerprint, idempotent
 from sirf.api.schemas import DeclareBody, NoteBody, PhaseBody, ReasonBody, RequiredReasonBody, SeverityBody
 from sirf.api.serialize import entry_json, incident_json, incident_summary_json
 from sirf.domain.errors import ValidationFailed
 from sirf.domain.lifecycle import Phase
 from sirf.domain.roles import Source
+from sirf.domain.scope import IncidentKind, classify
 from sirf.domain.severity import Severity
 from sirf.services import incidents as uc
 from sirf.services import work
@@ -50,11 +52,24 @@ def decode_cursor(cursor: str) -> tuple[int, int, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         customers, severity, incident_id = (int(part) for part in raw.split(":"))
+        if not all(0 <= part <= MAX_ID for part in (customers, severity, incident_id)):
+            raise ValueError("out of range")
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed(
             "cursor is not one this API returned; start again without it", field="cursor"
         ) from None
     return customers, severity, incident_id
+
+
+def _kind_filter(kind: str | None) -> str | None:
+    if not kind:
+        return None
+    classified = classify(kind)
+    if not isinstance(classified, IncidentKind):
+        raise ValidationFailed(
+            f"{classified.value} is out of scope and never stored; filter by an incident kind"
+        )
+    return classified.value
 
 
 @router.get("/incidents", summary="List incidents, most customer impact first, then severity")
@@ -70,7 +85,7 @@ def list_incidents(
     query = IncidentQuery(
         status=status,
         severity=Severity(severity) if severity else None,
-        kind=kind,
+        kind=_kind_filter(kind),
         phase=Phase.parse(phase) if phase else None,
         limit=limit,
         after=decode_cursor(cursor) if cursor else None,
@@ -146,8 +161,15 @@ def close(incident_id: int, body: ReasonBody, caller: CallerDep, request: Reques
 def note(incident_id: int, body: NoteBody, caller: CallerDep, request: Request) -> Response:
 
     def produce() -> tuple[int, dict[str, Any]]:
-        entry = work.add_note(incident_id, body.text, actor=caller.actor, uow=caller.uow, env=caller.env)
-        return 201, entry_json(entry)
+        entry, version = work.add_note(
+            incident_id,
+            body.text,
+            actor=caller.actor,
+            uow=caller.uow,
+            env=caller.env,
+            expected_version=caller.expected_version,
+        )
+        return 201, entry_json(entry) | {"_etag": version}
 
     return idempotent(caller, fingerprint(request, body), produce)
 
@@ -156,7 +178,7 @@ def note(incident_id: int, body: NoteBody, caller: CallerDep, request: Request) 
 def timeline(
     incident_id: int,
     caller: CallerDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     entries = uc.read_timeline(incident_id, after=after, limit=limit + 1, uow=caller.uow)

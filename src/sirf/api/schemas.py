@@ -26,7 +26,7 @@ class Body(BaseModel):
 class DeclareBody(Body):
     title: Annotated[str, Field(min_length=1, max_length=500)]
     kind: Name
-    severity: Annotated[int, Field(ge=1, le=4)]
+    severity: Annotated[int, Field(ge=1, le=4, strict=True)]
     source: Name = "support"
     summary: Text = ""
     affected_services: Annotated[list[Name], Field(max_length=50)] = []
@@ -35,7 +35,7 @@ class DeclareBody(Body):
 
 
 class SeverityBody(Body):
-    severity: Annotated[int, Field(ge=1, le=4)]
+    severity: Annotated[int, Field(ge=1, le=4, strict=True)]
     reason: Text
 
 
@@ -66,7 +66,7 @@ class AttestBody(Body):
 
 
 class ImpactBody(Body):
-    customers_affected: Annotated[int, Field(ge=0, le=1_000_000_000)] | None = None
+    customers_affected: Annotated[int, Field(ge=0, le=1_000_000_000, strict=True)] | None = None
     bulk_communication_needed: bool | None = None
     support_coordination_needed: bool | None = None
     complex_impact: bool | None = None
@@ -115,7 +115,7 @@ class DraftBody(Body):
     components: Annotated[dict[Name, Name], Field(max_length=100)] | None = None
     next_update_at: UtcTime | None = None
     audience: Name | None = None
-    corrects: int | None = None
+    corrects: Annotated[int, Field(ge=1, le=2**31 - 1, strict=True)] | None = None
     body: Annotated[str, Field(min_length=1, max_length=20_000)] | None = None
 
 

@@ -30,7 +30,8 @@ def add_task(
     uow: UnitOfWork,
     env: Env,
     expected_version: int | None = None,
-) -> Task:
+) -> tuple[Task, int]:
+    """Add a task; returns it with the incident's new version (its ETag)."""
     with uow(write=True):
         incident = load_for_change(uow, incident_id, expected_version)
         check_allowed(env, Activity.MANAGE_TASKS, actor, incident)
@@ -41,7 +42,7 @@ def add_task(
             message = f"#{incident.id} {incident.title}: task {task.number} is yours: {task.title}"
             uow.notifications.add_all([Notification(incident.id, task.owner, message, now)])
         uow.commit()
-    return task
+    return task, incident.version
 
 
 def update_task(
@@ -55,7 +56,8 @@ def update_task(
     uow: UnitOfWork,
     env: Env,
     expected_version: int | None = None,
-) -> Task:
+) -> tuple[Task, int]:
+    """Update a task; returns it with the incident's new version (its ETag)."""
     ensure_may_act(actor)
     with uow(write=True):
         incident = load_for_change(uow, incident_id, expected_version)
@@ -71,7 +73,7 @@ def update_task(
             message = f"#{incident.id} {incident.title}: task {task.number} is now yours: {task.title}"
             uow.notifications.add_all([Notification(incident.id, task.owner, message, task.updated_at)])
         uow.commit()
-    return task
+    return task, incident.version
 
 
 def list_tasks(incident_id: int, *, uow: UnitOfWork) -> list[Task]:
@@ -106,9 +108,11 @@ def add_note(
     actor: Actor,
     uow: UnitOfWork,
     env: Env,
-) -> TimelineEntry:
+    expected_version: int | None = None,
+) -> tuple[TimelineEntry, int]:
+    """Append a note; returns its timeline entry and the incident's new version (its ETag)."""
     with uow(write=True):
-        incident = get_or_raise(uow, incident_id, for_update=True)
+        incident = load_for_change(uow, incident_id, expected_version)
         check_allowed(env, Activity.ADD_NOTE, actor, incident)
         incident.add_note(
             text, actor=actor.username, at=env.clock.now(), max_length=env.framework.max_note_length
@@ -117,4 +121,4 @@ def add_note(
         entry = uow.incidents.last_entry(incident_id)
         uow.commit()
     assert entry is not None
-    return entry
+    return entry, incident.version

@@ -13,6 +13,7 @@ from sqlalchemy import Select, and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from sirf.adapters.db import comms_tables as ct
+from sirf.adapters.db.types import storable_id
 from sirf.domain.delivery import Delivery, DeliveryState
 from sirf.domain.public_state import ComponentStatus, PublicState
 from sirf.domain.reminders import Reminder, ReminderKind, ReminderState
@@ -121,6 +122,8 @@ class SqlUpdateRepository:
         return int(found.scalar_one() or 0) + 1
 
     def get(self, update_id: int, *, for_update: bool = False) -> StatusUpdate | None:
+        if not storable_id(update_id):
+            return None
         query = select(ct.status_updates).where(ct.status_updates.c.id == update_id)
         if for_update:
             query = query.with_for_update()
@@ -228,6 +231,8 @@ class SqlOutbox:
         return [_delivery(row) for row in rows]
 
     def get(self, delivery_id: int, *, for_update: bool = False) -> Delivery | None:
+        if not storable_id(delivery_id):
+            return None
         query = select(ct.deliveries).where(ct.deliveries.c.id == delivery_id)
         if for_update:
             query = query.with_for_update()
@@ -241,6 +246,8 @@ class SqlOutbox:
 
     def for_incident(self, incident_id: int, *, update_id: int | None = None) -> list[Delivery]:
         d = ct.deliveries
+        if update_id is not None and not storable_id(update_id):
+            return []
         query = select(d).where(d.c.incident_id == incident_id)
         if update_id is not None:
             query = query.where(d.c.update_id == update_id)

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from sirf.adapters.db import incident_rows as rows
 from sirf.adapters.db import tables as t
+from sirf.adapters.db.types import storable_id
 from sirf.domain.errors import Conflict
 from sirf.domain.events import Event
 from sirf.domain.incident import Incident
@@ -129,6 +130,8 @@ class SqlIncidentRepository:
     # ----- reading -------------------------------------------------------------------------------
 
     def get(self, incident_id: int, *, for_update: bool = False) -> Incident | None:
+        if not storable_id(incident_id):
+            return None
         query = select(t.incidents).where(t.incidents.c.id == incident_id)
         if for_update:
             query = query.with_for_update()
@@ -200,6 +203,8 @@ class SqlIncidentRepository:
             by_id[row["incident_id"]].assignments.append(rows.assignment_from_row(row))
 
     def timeline(self, incident_id: int, *, after: int, limit: int) -> list[TimelineEntry]:
+        if not storable_id(incident_id):
+            return []
         tl = t.timeline
         query = (
             select(tl)

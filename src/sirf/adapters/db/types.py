@@ -9,6 +9,14 @@ from sqlalchemy import JSON, DateTime, Dialect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
+# Ids are INTEGER columns (PostgreSQL: 32-bit). Lookups of ids outside that range find nothing
+# instead of failing in the driver, so the caller gets a clean "not found".
+MAX_ID = 2**31 - 1
+
+
+def storable_id(value: int) -> bool:
+    return 1 <= value <= MAX_ID
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in and out; SQLite keeps no zone, so UTC is stored and restored here."""
