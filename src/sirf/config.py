@@ -10,13 +10,28 @@
 | SIRF_ENV | development | `production` refuses unsafe settings |
 | SIRF_MAX_BODY_BYTES | 1048576 | largest request body accepted (413 beyond) |
 | SIRF_LOG_LEVEL | INFO | log level of the JSON logs on stdout |
+| SIRF_STATUSIO_URL | https://api.status.io/v2 | status.io API base URL |
+| SIRF_STATUSIO_API_ID | (none) | status.io API ID (secret) |
+| SIRF_STATUSIO_API_KEY | (none) | status.io API key (secret) |
+| SIRF_STATUSIO_PAGE_ID | (none) | status.io status page id |
+| SIRF_STATUSIO_COMPONENTS | (none) | `name=componentId-containerId,...` for status.io |
+| SIRF_STATUSPAGE_URL | https://api.statuspage.io/v1 | Atlassian Statuspage API base URL |
+| SIRF_STATUSPAGE_API_KEY | (none) | Statuspage API key (secret) |
+| SIRF_STATUSPAGE_PAGE_ID | (none) | Statuspage page id |
+| SIRF_STATUSPAGE_COMPONENTS | (none) | `name=componentId,...` for Statuspage |
+| SIRF_SLACK_WEBHOOKS | (none) | `channel=https://hooks.slack.com/...,...` (the URLs are secrets) |
+| SIRF_SLACK_EXECUTIVE_CHANNEL | (none) | which of those channels gets only the executive summary |
+
+A vendor is either fully configured or not at all: status.io needs its API ID, key and page id;
+Statuspage its key and page id. A partial set stops start-up with the missing variable named.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sirf.domain.errors import ValidationFailed
@@ -30,7 +45,48 @@ SETTINGS_DOC: dict[str, str] = {
     "SIRF_ENV": "development or production",
     "SIRF_MAX_BODY_BYTES": "largest accepted request body in bytes",
     "SIRF_LOG_LEVEL": "log level",
+    "SIRF_STATUSIO_URL": "status.io API base URL",
+    "SIRF_STATUSIO_API_ID": "status.io API ID (secret)",
+    "SIRF_STATUSIO_API_KEY": "status.io API key (secret)",
+    "SIRF_STATUSIO_PAGE_ID": "status.io status page id",
+    "SIRF_STATUSIO_COMPONENTS": "status.io components: name=componentId-containerId,...",
+    "SIRF_STATUSPAGE_URL": "Atlassian Statuspage API base URL",
+    "SIRF_STATUSPAGE_API_KEY": "Atlassian Statuspage API key (secret)",
+    "SIRF_STATUSPAGE_PAGE_ID": "Atlassian Statuspage page id",
+    "SIRF_STATUSPAGE_COMPONENTS": "Statuspage components: name=componentId,...",
+    "SIRF_SLACK_WEBHOOKS": "Slack incoming webhooks: channel=url,... (the URLs are secrets)",
+    "SIRF_SLACK_EXECUTIVE_CHANNEL": "the Slack channel (from SIRF_SLACK_WEBHOOKS) for executive summaries",
 }
+
+STATUSIO_URL = "https://api.status.io/v2"
+STATUSPAGE_URL = "https://api.statuspage.io/v1"
+_NAME_LIST = re.compile(r"^[^=,]+=[^,]+(,[^=,]+=[^,]+)*$")
+_STATUSIO_COMPONENT = re.compile(r"^[A-Za-z0-9]+-[A-Za-z0-9]+$")
+_SLACK_CHANNEL = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+class Secret:
+    """A credential. Its repr and str never show the value, so it cannot leak through a log line,
+    a traceback's repr of Settings or an error message; ``reveal()`` is the one way in."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
 
 
 @dataclass(frozen=True)
@@ -43,6 +99,17 @@ class Settings:
     environment: str = "development"
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
+    statusio_url: str = STATUSIO_URL
+    statusio_api_id: Secret | None = None
+    statusio_api_key: Secret | None = None
+    statusio_page_id: str | None = None
+    statusio_components: Mapping[str, str] = field(default_factory=dict)
+    statuspage_url: str = STATUSPAGE_URL
+    statuspage_api_key: Secret | None = None
+    statuspage_page_id: str | None = None
+    statuspage_components: Mapping[str, str] = field(default_factory=dict)
+    slack_webhooks: Mapping[str, Secret] = field(default_factory=dict)
+    slack_executive_channel: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -62,7 +129,7 @@ class Settings:
             raise ValidationFailed(
                 f"SIRF_ENV={environment!r}: use development or production", field="SIRF_ENV"
             )
-        return cls(
+        settings = cls(
             data_dir=data_dir,
             database_url=normalise_database_url(url),
             host=environ.get("SIRF_HOST", "127.0.0.1"),
@@ -72,6 +139,7 @@ class Settings:
             max_body_bytes=_int(environ, "SIRF_MAX_BODY_BYTES", 1_048_576, low=1024, high=64 * 1_048_576),
             log_level=environ.get("SIRF_LOG_LEVEL", "INFO").upper(),
         )
+        return _with_slack(_with_statuspage(_with_statusio(settings, environ), environ), environ)
 
 
 def normalise_database_url(url: str) -> str:
@@ -102,3 +170,117 @@ def _int(environ: Mapping[str, str], name: str, default: int, *, low: int, high:
     if not raw.isdigit() or not low <= int(raw) <= high:
         raise ValidationFailed(f"{name}={raw!r}: use a whole number from {low} to {high}", field=name)
     return int(raw)
+
+
+def _with_statusio(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    api_id = _secret(environ.get("SIRF_STATUSIO_API_ID"))
+    api_key = _secret(environ.get("SIRF_STATUSIO_API_KEY"))
+    page_id = environ.get("SIRF_STATUSIO_PAGE_ID") or None
+    components = _name_list("SIRF_STATUSIO_COMPONENTS", environ.get("SIRF_STATUSIO_COMPONENTS"))
+    for name, value in components.items():
+        if not _STATUSIO_COMPONENT.match(value):
+            raise ValidationFailed(
+                f"SIRF_STATUSIO_COMPONENTS: {name}={value!r} must be componentId-containerId",
+                field="SIRF_STATUSIO_COMPONENTS",
+            )
+    _all_or_nothing(
+        "status.io",
+        {"SIRF_STATUSIO_API_ID": api_id, "SIRF_STATUSIO_API_KEY": api_key, "SIRF_STATUSIO_PAGE_ID": page_id},
+        dependents={"SIRF_STATUSIO_COMPONENTS": bool(components)},
+    )
+    url = _vendor_url(settings, "SIRF_STATUSIO_URL", environ.get("SIRF_STATUSIO_URL") or STATUSIO_URL)
+    return replace(
+        settings,
+        statusio_url=url,
+        statusio_api_id=api_id,
+        statusio_api_key=api_key,
+        statusio_page_id=page_id,
+        statusio_components=components,
+    )
+
+
+def _with_statuspage(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    api_key = _secret(environ.get("SIRF_STATUSPAGE_API_KEY"))
+    page_id = environ.get("SIRF_STATUSPAGE_PAGE_ID") or None
+    components = _name_list("SIRF_STATUSPAGE_COMPONENTS", environ.get("SIRF_STATUSPAGE_COMPONENTS"))
+    _all_or_nothing(
+        "Statuspage",
+        {"SIRF_STATUSPAGE_API_KEY": api_key, "SIRF_STATUSPAGE_PAGE_ID": page_id},
+        dependents={"SIRF_STATUSPAGE_COMPONENTS": bool(components)},
+    )
+    url = _vendor_url(settings, "SIRF_STATUSPAGE_URL", environ.get("SIRF_STATUSPAGE_URL") or STATUSPAGE_URL)
+    return replace(
+        settings,
+        statuspage_url=url,
+        statuspage_api_key=api_key,
+        statuspage_page_id=page_id,
+        statuspage_components=components,
+    )
+
+
+def _with_slack(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    # The webhook URLs are secrets: no message below may repeat one.
+    raw = _name_list("SIRF_SLACK_WEBHOOKS", environ.get("SIRF_SLACK_WEBHOOKS"), echo=False)
+    for name, url in raw.items():
+        if not _SLACK_CHANNEL.match(name):
+            raise ValidationFailed(
+                f"SIRF_SLACK_WEBHOOKS: channel name {name!r} must be lower-case letters, digits, '.', '_' "
+                "or '-'",
+                field="SIRF_SLACK_WEBHOOKS",
+            )
+        _vendor_url(settings, "SIRF_SLACK_WEBHOOKS", url, label=f"the URL of {name!r}")
+    executive = environ.get("SIRF_SLACK_EXECUTIVE_CHANNEL") or None
+    if executive is not None and executive not in raw:
+        known = ", ".join(sorted(raw)) or "none configured"
+        raise ValidationFailed(
+            f"SIRF_SLACK_EXECUTIVE_CHANNEL={executive!r} is not a channel of SIRF_SLACK_WEBHOOKS ({known})",
+            field="SIRF_SLACK_EXECUTIVE_CHANNEL",
+        )
+    webhooks = {name: Secret(url) for name, url in raw.items()}
+    return replace(settings, slack_webhooks=webhooks, slack_executive_channel=executive)
+
+
+def _secret(raw: str | None) -> Secret | None:
+    return Secret(raw.strip()) if raw and raw.strip() else None
+
+
+def _name_list(variable: str, raw: str | None, *, echo: bool = True) -> dict[str, str]:
+    """Parse ``name=value,name=value``; names are kept as written, values stripped."""
+    if raw is None or not raw.strip():
+        return {}
+    text = ",".join(part.strip() for part in raw.strip().strip(",").split(","))
+    if not _NAME_LIST.match(text):
+        shown = f"{raw!r}" if echo else "the value"
+        raise ValidationFailed(
+            f"{variable}: {shown} is not a list of name=value pairs separated by commas", field=variable
+        )
+    pairs = [part.split("=", 1) for part in text.split(",")]
+    result = {name.strip(): value.strip() for name, value in pairs}
+    if len(result) != len(pairs):
+        raise ValidationFailed(f"{variable}: a name appears twice", field=variable)
+    return result
+
+
+def _all_or_nothing(vendor: str, required: Mapping[str, object], *, dependents: Mapping[str, bool]) -> None:
+    """A half-configured vendor is a mistake worth stopping for: say exactly what is missing."""
+    present = [name for name, value in required.items() if value is not None]
+    used = [name for name, given in dependents.items() if given]
+    if not present and not used:
+        return
+    missing = [name for name in required if name not in present]
+    if missing:
+        given = ", ".join(present + used)
+        raise ValidationFailed(
+            f"{vendor} is partly configured ({given} set): also set {', '.join(missing)}",
+            field=missing[0],
+        )
+
+
+def _vendor_url(settings: Settings, variable: str, url: str, *, label: str = "") -> str:
+    what = label or f"{variable}={url!r}"
+    if not url.startswith(("https://", "http://")):
+        raise ValidationFailed(f"{variable}: {what} must start with https://", field=variable)
+    if settings.environment == "production" and not url.startswith("https://"):
+        # Credentials travel with every call: never in clear text outside development.
+        raise ValidationFailed(f"{variable}: {what} must use https:// in production", field=variable)
+    return url.rstrip("/")

@@ -21,6 +21,7 @@ from sirf.domain.incident import Incident
 from sirf.domain.reminders import Reminder, ReminderKind
 from sirf.domain.roles import Role
 from sirf.domain.updates import StatusUpdate
+from sirf.logs import redact
 from sirf.services.context import Env, get_or_raise
 from sirf.services.drafting import Drafting
 from sirf.services.ports import Notification, UnitOfWork
@@ -71,7 +72,8 @@ class Worker:
         except DeliveryFailed as failure:
             self._record_failure(delivery, failure)
         except Exception as exc:  # a channel bug must not stop the worker; keep the row retryable
-            self._record_failure(delivery, DeliveryFailed(f"{type(exc).__name__}: {exc}", retryable=True))
+            message = redact(f"{type(exc).__name__}: {exc}")
+            self._record_failure(delivery, DeliveryFailed(message, retryable=True))
         else:
             self._record_success(delivery, outcome)
 

@@ -16,8 +16,9 @@ from sirf.domain.public_state import ComponentStatus, PublicState
 from sirf.domain.severity import Severity
 from sirf.domain.updates import Audience
 
-# Status codes worth retrying (DESIGN.md): timeouts, too early, rate limited, server errors.
-RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Status codes worth retrying (DESIGN.md): timeouts, too early, rate limited (420 is Statuspage's
+# rate-limit answer), server errors.
+RETRYABLE_STATUS = frozenset({408, 420, 425, 429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
