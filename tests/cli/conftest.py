@@ -76,12 +76,13 @@ def env(tmp_path: Path) -> dict[str, str | None]:
 
 @pytest.fixture
 def run(fake: FakeApi, env: dict[str, str | None], local_zone: str) -> Run:
-    """``run("list", "--json")`` invokes the CLI in-process against the fake API."""
+    """``run("list", "--json")`` invokes the CLI in-process against the fake API; ``stdin=`` feeds
+    standard input (which is never a terminal here)."""
 
-    def invoke(*args: str, **extra_env: str | None) -> Result:
+    def invoke(*args: str, stdin: str | None = None, **extra_env: str | None) -> Result:
         wiring = Wiring(transport=through_mock(fake.transport()), retry_delay=0)
         return CliRunner().invoke(
-            cli, list(args), obj=wiring, env={**env, **extra_env}, catch_exceptions=False
+            cli, list(args), input=stdin, obj=wiring, env={**env, **extra_env}, catch_exceptions=False
         )
 
     return invoke

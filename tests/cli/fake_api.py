@@ -7,6 +7,7 @@ connection error for that many requests, ``next_answer`` replaces the next answe
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -19,9 +20,13 @@ Json = dict[str, Any]
 START = datetime(2026, 11, 27, 5, 30, tzinfo=UTC)
 TOKEN = "sirf_0123456789ab_secret"
 VIEWER_TOKEN = "sirf_ba9876543210_viewer"
+BOB_TOKEN = "sirf_b0b0b0b0b0b0_bob"
+SAM_TOKEN = "sirf_5a5a5a5a5a5a_sam"
 USERS = {
     TOKEN: {"username": "alice", "display_name": "Alice Liddell", "org_role": "responder"},
     VIEWER_TOKEN: {"username": "victor", "display_name": "", "org_role": "viewer"},
+    BOB_TOKEN: {"username": "bob", "display_name": "Bob", "org_role": "responder"},
+    SAM_TOKEN: {"username": "sam", "display_name": "Sam (SIRT)", "org_role": "responder"},
 }
 IN_SCOPE = {"customer-emergency", "saas-outage", "security-incident", "product-issue", "release-impact"}
 REDIRECTS = {"feature-request": "the product team's issue tracker as a feature proposal"}
@@ -83,6 +88,9 @@ class FakeApi:
         self.requests: list[httpx.Request] = []
         self.replays: dict[str, tuple[int, Json]] = {}
         self.notifications: list[Json] = []
+        self.updates: dict[int, Json] = {}
+        self.deliveries: dict[int, Json] = {}
+        self.sirt_reviewers = {"sam"}
         self.unreachable = 0
         self.timeouts = 0
         self.next_answer: httpx.Response | None = None
@@ -109,7 +117,8 @@ class FakeApi:
             return httpx.Response(
                 problem.status, json=problem.body, headers={"Content-Type": "application/problem+json"}
             )
-        return httpx.Response(status, json=body)
+        headers = {"ETag": f'"{body["etag"]}"'} if request.method == "GET" and "etag" in body else None
+        return httpx.Response(status, json=body, headers=headers)
 
     def _answer(self, request: httpx.Request) -> tuple[int, Json]:
         user = USERS.get(request.headers.get("Authorization", "").removeprefix("Bearer "))
@@ -179,6 +188,26 @@ class FakeApi:
         )
         self.now += timedelta(minutes=1)
         return incident
+
+    def add_delivery(self, update: Json, channel: str, **fields: Any) -> Json:
+        """A delivery of ``update`` to ``channel``, pending unless ``fields`` say otherwise."""
+        delivery: Json = {
+            "id": len(self.deliveries) + 1,
+            "update_id": update["id"],
+            "incident_id": update["incident_id"],
+            "channel": channel,
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": iso(self.now),
+            "last_error": None,
+            "external_ref": None,
+            "created_at": iso(self.now),
+            "updated_at": iso(self.now),
+            "delivered_at": None,
+            **fields,
+        }
+        self.deliveries[delivery["id"]] = delivery
+        return delivery
 
     def posted(self) -> list[httpx.Request]:
         return [r for r in self.requests if r.method == "POST"]
@@ -578,3 +607,350 @@ def notifications(api: FakeApi, _m: re.Match[str], _b: Json, request: httpx.Requ
     limit = int(request.url.params.get("limit", "50"))
     mine = [n for n in api.notifications if n["recipient"] == actor_of(request)]
     return 200, {"items": mine[:limit]}
+
+
+# -- status updates (F8) and deliveries ----------------------------------------------------------------
+
+TEMPLATE_AUDIENCE = {
+    "initial": "public",
+    "periodic": "public",
+    "resolution": "public",
+    "region-handoff": "internal",
+    "resource-allocation": "internal",
+    "customer-impact": "customer",
+    "cmoc-activation": "internal",
+    "support-summary": "internal",
+    "technical-handoff": "internal",
+    "executive": "internal",
+}
+PUBLIC_STATES = {"investigating", "identified", "monitoring", "resolved"}
+COMPONENT_STATUSES = {
+    "operational",
+    "degraded-performance",
+    "partial-service-disruption",
+    "service-disruption",
+    "security-event",
+}
+CHANNELS = {
+    "public": ["statusio", "slack:customer-success"],
+    "customer": ["zendesk"],
+    "internal": ["slack:stakeholders"],
+}
+BLANK = re.compile(r"\[\[TODO:\s*(.*?)\]\]")
+STATUS_PAGE_LIMIT = 220
+
+
+def template_text(incident: Json, template: str, sequence: int) -> str:
+    return (
+        f"## Incident #{incident['id']} - {incident['title']} - UPDATE #{sequence}\n\n"
+        f"{template}: [[TODO: Brief description of the issue - 1-2 sentences]]\n\n"
+        "We will post the next update within 30 minutes."
+    )
+
+
+def etag_of(update: Json) -> str:
+    content = {key: update[key] for key in ("body", "public_state", "components", "next_update_at")}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def required_reviewers(update: Json, incident: Json) -> list[str]:
+    base = {"public": ["cmoc", "imoc"], "customer": ["cmoc"], "internal": []}[update["audience"]]
+    return [*base, "sirt"] if base and incident["kind"] == "security-incident" else base
+
+
+def approval_of(api: FakeApi, update: Json, incident: Json) -> Json:
+    required, etag = required_reviewers(update, incident), etag_of(update)
+    holders = {role: (held or {}).get("holder") for role, held in incident["roles"].items()}
+    satisfied: list[str] = []
+    for approval in update["approvals"]:
+        counts = (
+            approval["by"] in api.sirt_reviewers
+            if approval["as"] == "sirt"
+            else holders.get(approval["as"]) == approval["by"]
+        )
+        if approval["etag"] == etag and counts and approval["as"] not in satisfied:
+            satisfied.append(approval["as"])
+    problems = [
+        f"no {role.upper()} is assigned; assign one to approve"
+        for role in required
+        if role != "sirt" and not holders.get(role)
+    ]
+    missing = [role for role in required if role not in satisfied]
+    complete = not missing and not problems
+    return {
+        "required": required,
+        "satisfied": satisfied,
+        "missing": missing,
+        "problems": problems,
+        "complete": complete,
+    }
+
+
+def update_json(api: FakeApi, update: Json) -> Json:
+    incident = api.incidents[update["incident_id"]]
+    etag = etag_of(update)
+    before_link = re.sub(r"\s*\S*https?://\S+$", "", update["body"].rstrip())
+    warnings = (
+        [
+            f"the status-page text is {len(before_link)} characters before its final link; keep it "
+            f"within {STATUS_PAGE_LIMIT} so social posts are not cut off"
+        ]
+        if update["audience"] == "public" and len(before_link) > STATUS_PAGE_LIMIT
+        else []
+    )
+    return {
+        **{key: value for key, value in update.items() if key != "approvals"},
+        "etag": etag,
+        "approvals": [{**a, "current": a["etag"] == etag} for a in update["approvals"]],
+        "approval": approval_of(api, update, incident),
+        "warnings": warnings,
+        "blanks": [match.group(1).strip() for match in BLANK.finditer(update["body"])],
+        "channels": CHANNELS[update["audience"]],
+    }
+
+
+def choose(value: str | None, allowed: set[str], what: str) -> str | None:
+    if value is not None and value not in allowed:
+        raise Problem(422, "invalid_input", f"{what}: unknown value {value!r}")
+    return value
+
+
+def checked_components(raw: Json | None) -> Json | None:
+    for name, status in (raw or {}).items():
+        choose(status, COMPONENT_STATUSES, f"components.{name}")
+    return raw
+
+
+def stored_update(api: FakeApi, match: re.Match[str]) -> Json:
+    number = int(match["uid"])
+    if number not in api.updates:
+        raise Problem(404, "not_found", f"status update {number} does not exist", update=number)
+    return api.updates[number]
+
+
+@route("POST", r"/incidents/(?P<id>\d+)/updates")
+def draft_update(api: FakeApi, match: re.Match[str], body: Json, request: httpx.Request) -> tuple[int, Json]:
+    incident = api.incident(match)
+    template = body.get("template", "")
+    if template not in TEMPLATE_AUDIENCE:
+        raise Problem(422, "invalid_input", f"unknown template {template!r}")
+    audience = choose(body.get("audience"), set(CHANNELS), "audience") or TEMPLATE_AUDIENCE[template]
+    corrects = body.get("corrects")
+    if corrects is not None and (api.updates.get(corrects) or {}).get("state") != "published":
+        raise Problem(422, "invalid_input", f"update {corrects} is not published; edit it instead")
+    sequence = 1 + sum(1 for u in api.updates.values() if u["incident_id"] == incident["id"])
+    state = choose(body.get("public_state"), PUBLIC_STATES, "public_state")
+    if audience == "public" and state is None:
+        state = "resolved" if template == "resolution" else "investigating"
+    components = checked_components(body.get("components"))
+    default_next = iso(api.now + timedelta(minutes=30)) if state not in (None, "resolved") else None
+    update: Json = {
+        "id": len(api.updates) + 1,
+        "incident_id": incident["id"],
+        "sequence": sequence,
+        "template": template,
+        "audience": audience,
+        "state": "draft",
+        "body": body.get("body") or template_text(incident, template, sequence),
+        "author": actor_of(request),
+        "created_at": iso(api.now),
+        "updated_at": iso(api.now),
+        "public_state": state,
+        "components": components or dict.fromkeys(incident["affected_services"], "degraded-performance"),
+        "next_update_at": body.get("next_update_at") or default_next,
+        "corrects": corrects,
+        "published_at": None,
+        "published_by": None,
+        "approvals": [],
+    }
+    api.updates[update["id"]] = update
+    api.record(incident, "update.drafted", actor_of(request), update_id=update["id"], template=template)
+    return 201, update_json(api, update)
+
+
+@route("GET", r"/incidents/(?P<id>\d+)/updates")
+def list_updates(api: FakeApi, match: re.Match[str], _b: Json, _r: httpx.Request) -> tuple[int, Json]:
+    incident = api.incident(match)
+    mine = [u for u in api.updates.values() if u["incident_id"] == incident["id"]]
+    return 200, {"items": [update_json(api, u) for u in mine]}
+
+
+@route("GET", r"/updates/(?P<uid>\d+)")
+def show_update(api: FakeApi, match: re.Match[str], _b: Json, _r: httpx.Request) -> tuple[int, Json]:
+    return 200, update_json(api, stored_update(api, match))
+
+
+def ensure_editable(update: Json) -> None:
+    if update["state"] == "published":
+        raise Problem(409, "conflict", f"update {update['id']} is published and its text is immutable")
+    if update["state"] == "withdrawn":
+        raise Problem(409, "conflict", f"update {update['id']} was withdrawn; draft a new one")
+
+
+@route("PATCH", r"/updates/(?P<uid>\d+)")
+def edit_update(api: FakeApi, match: re.Match[str], body: Json, request: httpx.Request) -> tuple[int, Json]:
+    update = stored_update(api, match)
+    expected = request.headers.get("If-Match")
+    if expected is not None and expected.strip('"') != etag_of(update):
+        raise Problem(
+            412, "precondition_failed", f"update {update['id']} changed since you read it; reload it"
+        )
+    ensure_editable(update)
+    before = etag_of(update)
+    if "body" in body:
+        if not str(body["body"]).strip():
+            raise Problem(422, "invalid_input", "the update text must not be empty", field="body")
+        update["body"] = str(body["body"]).replace("\r\n", "\n").strip()
+    if "public_state" in body:
+        update["public_state"] = choose(body["public_state"], PUBLIC_STATES, "public_state")
+    if "components" in body:
+        update["components"] = checked_components(body["components"])
+    if "next_update_at" in body:
+        update["next_update_at"] = body["next_update_at"]
+    if etag_of(update) != before:
+        update["updated_at"] = iso(api.now)
+        if update["state"] == "approved":
+            update["state"] = "in-review"
+    return 200, update_json(api, update)
+
+
+@route("POST", r"/updates/(?P<uid>\d+)/request-review")
+def request_review(api: FakeApi, match: re.Match[str], _b: Json, _r: httpx.Request) -> tuple[int, Json]:
+    update = stored_update(api, match)
+    if update["state"] != "draft":
+        raise Problem(409, "conflict", f"update {update['id']} is {update['state']}; only a draft can be")
+    update.update(state="in-review", updated_at=iso(api.now))
+    if approval_of(api, update, api.incidents[update["incident_id"]])["complete"]:
+        update["state"] = "approved"
+    return 200, update_json(api, update)
+
+
+@route("POST", r"/updates/(?P<uid>\d+)/approve")
+def approve_update(
+    api: FakeApi, match: re.Match[str], body: Json, request: httpx.Request
+) -> tuple[int, Json]:
+    update = stored_update(api, match)
+    incident, person = api.incidents[update["incident_id"]], actor_of(request)
+    if update["state"] not in ("in-review", "approved"):
+        raise Problem(409, "conflict", f"update {update['id']} is {update['state']}; ask for review first")
+    if body.get("etag") != etag_of(update):
+        raise Problem(
+            409, "conflict", f"update {update['id']} changed since you read it", current_etag=etag_of(update)
+        )
+    required = required_reviewers(update, incident)
+    holds = [r for r in ("cmoc", "imoc") if (incident["roles"][r] or {}).get("holder") == person]
+    capacities = [c for c in [*holds, *(["sirt"] if person in api.sirt_reviewers else [])] if c in required]
+    wanted = body.get("as")
+    if not capacities or (wanted is not None and wanted not in capacities):
+        raise Problem(403, "permission_denied", f"{person} cannot approve update {update['id']}")
+    if wanted is None and any(a["by"] == person and a["etag"] == body["etag"] for a in update["approvals"]):
+        raise Problem(409, "conflict", f"{person} has already approved update {update['id']}")
+    update["approvals"] = [
+        a for a in update["approvals"] if not (a["by"] == person and a["as"] == (wanted or capacities[0]))
+    ]
+    update["approvals"].append(
+        {"by": person, "as": wanted or capacities[0], "etag": body["etag"], "at": iso(api.now)}
+    )
+    if approval_of(api, update, incident)["complete"]:
+        update.update(state="approved", updated_at=iso(api.now))
+    return 200, update_json(api, update)
+
+
+@route("POST", r"/updates/(?P<uid>\d+)/withdraw")
+def withdraw_update(api: FakeApi, match: re.Match[str], _b: Json, _r: httpx.Request) -> tuple[int, Json]:
+    update = stored_update(api, match)
+    if update["state"] == "published":
+        raise Problem(409, "conflict", f"update {update['id']} is published; issue a correction instead")
+    update.update(state="withdrawn", updated_at=iso(api.now))
+    return 200, update_json(api, update)
+
+
+@route("POST", r"/updates/(?P<uid>\d+)/publish")
+def publish_update(
+    api: FakeApi, match: re.Match[str], body: Json, request: httpx.Request
+) -> tuple[int, Json]:
+    update = stored_update(api, match)
+    current = update_json(api, update)
+    approval = current["approval"]
+    if update["state"] == "approved" and not approval["complete"]:
+        missing = ", ".join(r.upper() for r in approval["missing"]) or "none"
+        raise Problem(
+            422,
+            "invalid_input",
+            f"update {update['id']} no longer has the approvals it needs (missing: {missing}); ask again",
+            missing=approval["missing"],
+        )
+    if update["state"] == "published":
+        raise Problem(409, "conflict", f"update {update['id']} is already published", update=update["id"])
+    if update["state"] != "approved":
+        raise Problem(
+            409,
+            "conflict",
+            f"update {update['id']} is {update['state']}; it needs its approvals before publishing",
+        )
+    if current["blanks"]:
+        blanks = current["blanks"]
+        raise Problem(
+            422,
+            "invalid_input",
+            f"update {update['id']} still has {len(blanks)} blank(s) to fill: " + "; ".join(blanks),
+            blanks=blanks,
+        )
+    published = {
+        **update,
+        "state": "published",
+        "published_at": iso(api.now),
+        "published_by": actor_of(request),
+    }
+    if body.get("dry_run"):
+        return 200, update_json(api, published) | {"dry_run": True}
+    update.update(published)
+    for channel in current["channels"]:
+        api.add_delivery(update, channel)
+    api.record(
+        api.incidents[update["incident_id"]], "update.published", actor_of(request), update_id=update["id"]
+    )
+    return 200, update_json(api, update) | {"dry_run": False}
+
+
+@route("GET", r"/updates/(?P<uid>\d+)/preview")
+def preview_update(api: FakeApi, match: re.Match[str], _b: Json, _r: httpx.Request) -> tuple[int, Json]:
+    current = update_json(api, stored_update(api, match))
+    markdown = current["body"]
+    plain = re.sub(r"^#+\s*", "", markdown, flags=re.MULTILINE)
+    html = "".join(f"<p>{paragraph}</p>" for paragraph in plain.split("\n\n"))
+    return 200, {
+        "id": current["id"],
+        "markdown": markdown,
+        "text": plain,
+        "html": html,
+        "channels": current["channels"],
+        "warnings": current["warnings"],
+        "blanks": current["blanks"],
+    }
+
+
+@route("GET", r"/incidents/(?P<id>\d+)/deliveries")
+def list_deliveries(api: FakeApi, match: re.Match[str], _b: Json, request: httpx.Request) -> tuple[int, Json]:
+    incident = api.incident(match)
+    wanted = request.url.params.get("update")
+    items = [
+        d
+        for d in api.deliveries.values()
+        if d["incident_id"] == incident["id"] and (wanted is None or str(d["update_id"]) == wanted)
+    ]
+    return 200, {"items": items}
+
+
+@route("POST", r"/deliveries/(?P<did>\d+)/retry")
+def retry_delivery(api: FakeApi, match: re.Match[str], _b: Json, _r: httpx.Request) -> tuple[int, Json]:
+    number = int(match["did"])
+    delivery = api.deliveries.get(number)
+    if delivery is None:
+        raise Problem(404, "not_found", f"delivery {number} does not exist", delivery=number)
+    if delivery["state"] != "failed":
+        raise Problem(
+            409, "conflict", f"delivery {number} is {delivery['state']}; only failed deliveries are retried"
+        )
+    delivery.update(state="pending", attempts=0, next_attempt_at=iso(api.now), updated_at=iso(api.now))
+    return 200, delivery

@@ -9,6 +9,7 @@ the start-up budget (150 ms, and at most twice ``import click``). Tests plug in 
     404                                     3 NOT_FOUND
     401, 403                                4 AUTH
     409 (any code), 422 out_of_scope        5 REFUSED
+    422 naming `missing` approvals          5 REFUSED   (a publish whose approvals lapsed)
     422 (any other code), 413               7 INVALID_INPUT
     412                                     8 PRECONDITION_FAILED
     5xx, no answer (refused, reset, timeout) 6 UNAVAILABLE
@@ -135,7 +136,8 @@ def compact(body: Mapping[str, Any]) -> Json:
     return {key: value for key, value in body.items() if value is not None}
 
 
-def if_match(version: int | None) -> dict[str, str]:
+def if_match(version: int | str | None) -> dict[str, str]:
+    """``If-Match`` for an incident's version or a status update's ETag (both sent quoted)."""
     return {} if version is None else {"If-Match": f'"{version}"'}
 
 
@@ -147,14 +149,14 @@ class Api:
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Json:
         return self._request("GET", path, params=compact(params or {}), retry=True)
 
-    def post(self, path: str, body: Mapping[str, Any], *, if_version: int | None = None) -> Json:
+    def post(self, path: str, body: Mapping[str, Any], *, if_version: int | str | None = None) -> Json:
         headers = {"Idempotency-Key": str(uuid.uuid4()), **if_match(if_version)}
         return self._request("POST", path, body=body, headers=headers, retry=True)
 
-    def put(self, path: str, body: Mapping[str, Any], *, if_version: int | None = None) -> Json:
+    def put(self, path: str, body: Mapping[str, Any], *, if_version: int | str | None = None) -> Json:
         return self._request("PUT", path, body=body, headers=if_match(if_version), retry=False)
 
-    def patch(self, path: str, body: Mapping[str, Any], *, if_version: int | None = None) -> Json:
+    def patch(self, path: str, body: Mapping[str, Any], *, if_version: int | str | None = None) -> Json:
         return self._request("PATCH", path, body=body, headers=if_match(if_version), retry=False)
 
     def close(self) -> None:
@@ -254,12 +256,13 @@ def problem_of(response: Answer) -> Json:
     return problem
 
 
-def exit_code_for(status: int, code: object) -> ExitCode:
+def exit_code_for(status: int, code: object, *, missing: object = None) -> ExitCode:
+    """``missing`` is the problem's list of what a rule still needs (approvals, release criteria)."""
     if status == 404:
         return ExitCode.NOT_FOUND
     if status in (401, 403):
         return ExitCode.AUTH
-    if status == 409 or code == "out_of_scope":
+    if status == 409 or code == "out_of_scope" or (status == 422 and bool(missing)):
         return ExitCode.REFUSED
     if status in (413, 422):
         return ExitCode.INVALID_INPUT
@@ -273,7 +276,7 @@ def exit_code_for(status: int, code: object) -> ExitCode:
 def error_from_answer(status: int, problem: Mapping[str, Any], *, retry_after: str | None = None) -> CliError:
     return CliError(
         describe(status, problem),
-        exit_code=exit_code_for(status, problem.get("code")),
+        exit_code=exit_code_for(status, problem.get("code"), missing=problem.get("missing")),
         hints=hints_for(status, problem, retry_after=retry_after),
         problem=problem,
     )

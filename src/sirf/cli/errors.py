@@ -10,10 +10,12 @@ and one of these exit codes, which scripts may rely on:
     3     not found                        404 not_found
     4     authentication or permission     401 authentication_required, 403 permission_denied
     5     refused by a rule                409 invalid_transition, release_blocked, role_conflict,
-                                           conflict; 422 out_of_scope
+                                           conflict; 422 out_of_scope; 422 naming missing
+                                           approvals (a publish whose approvals lapsed)
     6     server unreachable or failing    connection error, timeout, any 5xx
     7     invalid input                    422 invalid_input, 413 payload_too_large
-    8     precondition failed              412 precondition_failed (a stale --if-version)
+    8     precondition failed              412 precondition_failed (a stale --if-version or
+                                           --if-etag)
 
 The mapping from HTTP answers to these codes lives in ``sirf.cli.client``; nothing else decides them.
 """
@@ -48,10 +50,11 @@ Exit codes:
   3  not found (404)
   4  authentication or permission (401, 403)
   5  refused by a rule (409 invalid_transition, release_blocked, role_conflict,
-     conflict; 422 out_of_scope)
+     conflict; 422 out_of_scope; approvals missing)
   6  server unreachable, timed out or failing (5xx)
   7  invalid input (422 invalid_input, 413)
-  8  precondition failed (412: the incident changed since --if-version)"""
+  8  precondition failed (412: the incident or update changed since
+     --if-version or --if-etag)"""
 
 
 class CliError(click.ClickException):

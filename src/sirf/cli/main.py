@@ -67,6 +67,16 @@ COMMANDS: dict[str, LazyCommand] = {
         },
     ),
     **_commands(
+        "Status updates",
+        {
+            "update": ("sirf.cli.updates:update", "Draft, review, approve and publish status updates."),
+            "deliveries": (
+                "sirf.cli.deliveries:deliveries",
+                "Show where updates were delivered; retry failed deliveries.",
+            ),
+        },
+    ),
+    **_commands(
         "You",
         {
             "whoami": ("sirf.cli.account:whoami", "Show who the token belongs to, and which server."),
@@ -151,9 +161,11 @@ def cli(ctx: click.Context, server: str | None, token: str | None, profile: str 
       sirf declare "Users cannot sign in" --kind saas-outage --severity 2 --source infrastructure
       sirf list --all
       sirf release-check 42 cmoc
+      sirf update draft 42 --template initial
 
     Run the customer side of incidents: declare and triage them, staff the support roles (CMOC,
-    SMOC, IMOC), track tasks, and release roles when the criteria hold. Talks to a sirf server:
+    SMOC, IMOC), track tasks, draft, approve and publish status updates, and release roles when
+    the criteria hold. Talks to a sirf server:
     run `sirf server` once to store a profile, or pass --server and --token. Every command takes
     --json for the API's own JSON on stdout; messages go to stderr. Nothing ever prompts.
     """

@@ -186,9 +186,6 @@ class StatusUpdate:
                 f"update {self.id} changed since you read it; review the current text and approve again",
                 current_etag=self.etag,
             )
-        self.approvals = [
-            a for a in self.approvals if not (a.by == approval.by and a.reviewer is approval.reviewer)
-        ]
         self.approvals.append(approval)
 
     def mark(self, state: UpdateState, *, at: datetime) -> None:

@@ -1,0 +1,1 @@
+"""The background worker: fires reminders and delivers the outbox (in-process or `sirf worker`)."""
