@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sirf.adapters.db import migrate
 from sirf.adapters.db.engine import Database, create_database
 from sirf.adapters.db.schema import metadata
+from sirf.adapters.drafting import TemplateDrafting
 from sirf.bootstrap import Container
 from sirf.config import Settings
 from sirf.domain.framework import Framework
@@ -126,7 +127,7 @@ def container(
     database: Database, database_url: str, tmp_path: Path, clock: FakeClock, framework: Framework
 ) -> Container:
     settings = Settings(data_dir=tmp_path, database_url=database_url)
-    return Container(settings, database, Env(clock, framework))
+    return Container(settings, database, Env(clock, framework), drafting_port=TemplateDrafting(framework, []))
 
 
 class Api:

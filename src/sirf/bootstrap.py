@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import httpx
+
+from sirf.adapters.channels import build_channels
 from sirf.adapters.db.engine import Database, create_database
 from sirf.adapters.db.unit_of_work import SqlUnitOfWork
+from sirf.adapters.drafting import TemplateDrafting
+from sirf.adapters.http import build_client
 from sirf.config import Settings
 from sirf.domain.framework import Framework
 from sirf.framework.loader import load_framework
 from sirf.services.context import Env, SystemClock
+from sirf.services.delivery import Worker
 from sirf.services.drafting import Drafting
 from sirf.services.ports import Clock
+from sirf.services.publishing import Channel
 
 
 @dataclass
@@ -20,6 +27,8 @@ class Container:
     database: Database
     env: Env
     drafting_port: Drafting | None = None
+    channels: dict[str, Channel] = field(default_factory=dict)
+    http_clients: list[httpx.Client] = field(default_factory=list)
 
     @property
     def drafting(self) -> Drafting:
@@ -31,10 +40,33 @@ class Container:
         return SqlUnitOfWork(self.database)
 
     def close(self) -> None:
+        for client in self.http_clients:
+            client.close()
         self.database.dispose()
 
 
 def build(settings: Settings, *, clock: Clock | None = None, framework: Framework | None = None) -> Container:
+    """Everything the service needs, from settings; vendor channels only when configured."""
     framework = framework if framework is not None else load_framework(settings.framework_file)
+    holder: list[httpx.Client] = []
+
+    def shared_client() -> httpx.Client:
+        if not holder:
+            holder.append(build_client())
+        return holder[0]
+
+    channels = build_channels(settings, shared_client)
     database = create_database(settings.database_url)
-    return Container(settings, database, Env(clock or SystemClock(), framework))
+    container = Container(
+        settings,
+        database,
+        Env(clock or SystemClock(), framework),
+        drafting_port=TemplateDrafting(framework, channels),
+        channels={channel.name: channel for channel in channels},
+    )
+    container.http_clients.extend(holder)
+    return container
+
+
+def make_worker(container: Container, *, name: str) -> Worker:
+    return Worker(container.uow, container.env, container.drafting, container.channels, name=name)

@@ -53,8 +53,13 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JS
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
+def status_of(exc: e.DomainError) -> int:
+    """The status of the nearest mapped class, so subclasses (e.g. template errors) map like their base."""
+    return next((STATUS[cls] for cls in type(exc).__mro__ if cls in STATUS), 400)
+
+
 def domain_problem(exc: e.DomainError) -> JSONResponse:
-    return problem(STATUS.get(type(exc), 400), exc.code, exc.title, exc.message, **exc.details)
+    return problem(status_of(exc), exc.code, exc.title, exc.message, **exc.details)
 
 
 def _describe_validation(errors: list[Any]) -> tuple[str, list[dict[str, Any]]]:

@@ -42,7 +42,10 @@ def _emit(as_json: bool, data: dict[str, Any], text: str) -> None:
 @click.option(
     "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Processes (PostgreSQL only)."
 )
-def server(host: str, port: int, no_migrate: bool, workers: int) -> None:
+@click.option(
+    "--no-worker", is_flag=True, help="Do not run the background worker in this process (run `sirf worker`)."
+)
+def server(host: str, port: int, no_migrate: bool, workers: int, no_worker: bool) -> None:
     """Run the sirf service.
 
     \b
@@ -52,7 +55,8 @@ def server(host: str, port: int, no_migrate: bool, workers: int) -> None:
       sirf db upgrade && sirf server --no-migrate --workers 4
 
     The first start creates an admin user (your login name) and a CLI profile holding its token,
-    so the other sirf commands work at once.
+    so the other sirf commands work at once. A background worker (reminders, deliveries to status
+    pages and Slack) runs inside the server unless --no-worker is given.
     """
     import uvicorn
 
@@ -76,11 +80,61 @@ def server(host: str, port: int, no_migrate: bool, workers: int) -> None:
         f"sirf listening on http://{host}:{port} (database: {container.database.engine.dialect.name})",
         err=True,
     )
+    loop = None if no_worker else _start_worker(container, name="in-process")
     if workers > 1:
-        container.close()
         uvicorn.run("sirf.api.asgi:app", host=host, port=port, workers=workers, log_config=log_config)
     else:
         uvicorn.run(create_app(container), host=host, port=port, log_config=log_config)
+    if loop is not None:
+        loop.stop()
+    container.close()
+
+
+def _start_worker(container: Any, *, name: str) -> Any:
+    from sirf.bootstrap import make_worker
+    from sirf.worker.runner import WorkerLoop
+
+    loop = WorkerLoop(make_worker(container, name=name))
+    loop.start()
+    return loop
+
+
+@click.command()
+@click.option("--name", default=None, help="Worker name shown on fired reminders (default: host and pid).")
+@click.option(
+    "--interval", default=1.0, show_default=True, type=click.FloatRange(0.1, 60), help="Idle poll seconds."
+)
+def worker(name: str | None, interval: float) -> None:
+    """Run a background worker: fire reminders and deliver updates to status pages and Slack.
+
+    \b
+    Examples:
+      sirf worker                                   # alongside `sirf server --no-worker`
+      DATABASE_URL=postgresql://sirf@db/sirf sirf worker --name worker-2
+
+    On PostgreSQL run as many as you like: each row is claimed by one worker (SKIP LOCKED).
+    On SQLite the server's own in-process worker is the only one you need.
+    """
+    import signal
+    import socket
+
+    from sirf import logs
+    from sirf.bootstrap import make_worker
+    from sirf.worker.runner import WorkerLoop
+
+    container = _container()
+    logs.configure(container.settings.log_level)
+    loop = WorkerLoop(
+        make_worker(container, name=name or f"{socket.gethostname()}-{os.getpid()}"), interval=interval
+    )
+    signal.signal(signal.SIGTERM, lambda *_: loop.stop(timeout=0))
+    click.echo("sirf worker running; Ctrl-C to stop", err=True)
+    try:
+        loop.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        container.close()
 
 
 @click.group()

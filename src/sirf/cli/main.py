@@ -87,6 +87,7 @@ COMMANDS: dict[str, LazyCommand] = {
         "Operator",
         {
             "server": ("sirf.cli.admin:server", "Run the sirf service; the first run sets up a CLI profile."),
+            "worker": ("sirf.cli.admin:worker", "Run a background worker: reminders and deliveries."),
             "db": ("sirf.cli.admin:db", "Manage the database (migrations)."),
             "user": ("sirf.cli.admin:user", "Manage users and their organisation roles."),
             "token": ("sirf.cli.admin:token", "Create, list and revoke API tokens."),

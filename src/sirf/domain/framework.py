@@ -41,3 +41,5 @@ class Framework:
     sirt_reviewers: frozenset[str] = frozenset()
     max_title_length: int = 200
     max_note_length: int = 10_000
+    # F8: installation overrides of communication templates (name -> Jinja2 source), checked at load.
+    template_overrides: Mapping[str, str] = field(default_factory=dict)

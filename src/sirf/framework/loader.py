@@ -21,7 +21,7 @@ from sirf.domain.severity import Severity
 from sirf.domain.triggers import DEFAULT_TRIGGERS, TriggerRules
 
 T = TypeVar("T")
-SECTIONS = ("raci", "triggers", "roster", "regions", "roles", "severities", "limits")
+SECTIONS = ("raci", "triggers", "roster", "regions", "roles", "severities", "limits", "templates")
 
 
 class FrameworkConfigError(ValueError):
@@ -58,6 +58,7 @@ def framework_from_mapping(data: Mapping[str, Any], *, source: str = "framework"
         severity_descriptions=reader.severities(data.get("severities", {})),
         max_title_length=limits.get("max_title_length", defaults.max_title_length),
         max_note_length=limits.get("max_note_length", defaults.max_note_length),
+        template_overrides=reader.templates(data.get("templates", {})),
     )
 
 
@@ -182,3 +183,25 @@ class _Reader:
                 raise self.fail(f"limits.{key}", "expected a whole number from 10 to 100000")
             result[key] = number
         return result
+
+    def templates(self, value: Any) -> dict[str, str]:
+        """F8 overrides: compiled and trial-rendered now, so a broken template stops start-up."""
+        # Imported here: Jinja2 is only needed when a framework file is loaded.
+        from sirf.rendering.errors import TemplateOverrideError
+        from sirf.rendering.overrides import TemplateOverrides
+        from sirf.templates.registry import template_names
+
+        sources: dict[str, str] = {}
+        for name, source in self.table(value, "templates").items():
+            path = f"templates.{name}"
+            if name not in template_names():
+                raise self.fail(path, f"unknown template; valid names: {', '.join(template_names())}")
+            if not isinstance(source, str) or not source.strip():
+                raise self.fail(path, 'expected the template text, for example initial = """{{ default }}"""')
+            sources[name] = source
+        try:
+            TemplateOverrides.compile(sources)
+        except TemplateOverrideError as exc:
+            where = f"line {exc.line}: " if exc.line else ""
+            raise self.fail(f"templates.{exc.template}", where + exc.reason) from None
+        return sources

@@ -1,6 +1,6 @@
 """The drafting port: templates in, text out, and which channels an update would go to.
 
-The service layer asks four things of it; ``sirf.rendering.drafting.TemplateDrafting`` answers
+The service layer asks four things of it; ``sirf.adapters.drafting.TemplateDrafting`` answers
 them with the F8 templates, installation overrides and the configured channels.
 """
 

@@ -1,0 +1,1 @@
+"""Rendering: template Markdown to plain text and safe HTML, and sandboxed installation overrides."""
