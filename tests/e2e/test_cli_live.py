@@ -20,8 +20,12 @@ SIRF = str(Path(sys.executable).parent / "sirf")
 
 
 class Cli:
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], tokens: dict[str, str] | None = None) -> None:
         self.env = env
+        self.tokens = tokens or {}
+
+    def as_user(self, name: str) -> Cli:
+        return Cli(dict(self.env, SIRF_TOKEN=self.tokens[name]), self.tokens)
 
     def run(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
@@ -38,9 +42,11 @@ class Cli:
 
 @pytest.fixture
 def cli(container: Container, tmp_path: Path) -> Iterator[Cli]:
+    tokens = {}
     for name, role in (("root", OrgRole.ADMIN), ("alice", OrgRole.RESPONDER), ("bob", OrgRole.RESPONDER)):
         create_user(name, org_role=role, actor=None, uow=container.uow(), env=container.env)
-    _, token = issue_token("root", name="e2e", actor=None, uow=container.uow(), env=container.env)
+        _, tokens[name] = issue_token(name, name="e2e", actor=None, uow=container.uow(), env=container.env)
+    token = tokens["root"]
     with live_server(container) as url:
         env = {
             "PATH": os.environ.get("PATH", ""),
@@ -50,7 +56,7 @@ def cli(container: Container, tmp_path: Path) -> Iterator[Cli]:
             "SIRF_TOKEN": token,
             "TZ": "Asia/Tokyo",
         }
-        yield Cli(env)
+        yield Cli(env, tokens)
 
 
 def test_readme_walkthrough(cli: Cli) -> None:
@@ -115,3 +121,32 @@ def test_refusals_have_stable_exit_codes_and_one_line_errors(cli: Cli) -> None:
         [SIRF, "list"], env=bad_token, capture_output=True, text=True, timeout=30, check=False
     )
     assert done.returncode == 4
+
+
+def test_a_status_update_from_draft_to_published(cli: Cli, tmp_path: Path) -> None:
+    declared = cli.json("declare", "Checkout fails", "--kind", "saas-outage", "--severity", "1")
+    assert isinstance(declared, dict)
+    number = str(declared["id"])
+    cli.run("assign", number, "cmoc", "alice")
+    cli.run("assign", number, "imoc", "bob")
+    alice, bob = cli.as_user("alice"), cli.as_user("bob")
+    drafted = alice.json("update", "draft", number, "--template", "initial")
+    assert isinstance(drafted, dict)
+    update = str(drafted["id"])
+    assert drafted["blanks"]
+    blocked = alice.run("update", "publish", update, expect=5)
+    assert "approv" in blocked.stderr
+    body = tmp_path / "body.md"
+    body.write_text("Checkout fails for all customers. Investigating. https://status.example.com/1\n")
+    alice.run("update", "edit", update, "--body-file", str(body))
+    alice.run("update", "request-review", update)
+    bob.run("update", "approve", update)
+    alice.run("update", "approve", update)
+    published = alice.json("update", "publish", update)
+    assert isinstance(published, dict)
+    assert published["state"] == "published"
+    shown = alice.run("update", "show", update).stdout
+    assert "published" in shown
+    timeline = cli.json("timeline", number)
+    assert isinstance(timeline, dict)
+    assert "update.published" in [e["type"] for e in timeline["items"]]
