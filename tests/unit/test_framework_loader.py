@@ -71,3 +71,43 @@ def test_unreadable_files_are_reported(tmp_path: Path) -> None:
     broken.write_text("[raci\n", encoding="utf-8")
     with pytest.raises(FrameworkConfigError, match="not valid TOML"):
         load_framework(broken)
+
+
+def test_cadence_and_reviewers_can_be_tuned() -> None:
+    from datetime import timedelta
+
+    from sirf.domain.public_state import PublicState
+    from sirf.domain.severity import Severity
+
+    framework = framework_from_mapping(
+        {
+            "cadence": {
+                "sev2": {"investigating": 20},
+                "sync_minutes": {"sev1": 45},
+                "remind_before_minutes": 3,
+            },
+            "reviewers": {"sirt": ["Sam"]},
+        }
+    )
+    cadence = framework.cadence
+    assert cadence.update_interval(PublicState.INVESTIGATING, Severity.SEV2) == timedelta(minutes=20)
+    assert cadence.update_interval(PublicState.IDENTIFIED, Severity.SEV2) == timedelta(minutes=30)
+    assert cadence.sync_interval(Severity.SEV1) == timedelta(minutes=45)
+    assert cadence.remind_before == timedelta(minutes=3)
+    assert framework.sirt_reviewers == frozenset({"sam"})
+
+
+@pytest.mark.parametrize(
+    ("data", "path"),
+    [
+        ({"cadence": {"sev9": {}}}, "cadence.sev9"),
+        ({"cadence": {"sev1": {"resolved": 5}}}, "cadence.sev1.resolved"),
+        ({"cadence": {"sev1": {"investigating": 0}}}, "cadence.sev1.investigating"),
+        ({"cadence": {"sync_minutes": {"sev1": "soon"}}}, "cadence.sync_minutes.sev1"),
+        ({"reviewers": {"sirt": "sam"}}, "reviewers.sirt"),
+    ],
+)
+def test_bad_cadence_entries_are_named(data: dict[str, object], path: str) -> None:
+    with pytest.raises(FrameworkConfigError) as caught:
+        framework_from_mapping(data)
+    assert caught.value.path == path

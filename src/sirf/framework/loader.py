@@ -19,9 +19,21 @@ from sirf.domain.regions import DEFAULT_REGION_HOURS, Region, RegionHours, Roste
 from sirf.domain.roles import Role
 from sirf.domain.severity import Severity
 from sirf.domain.triggers import DEFAULT_TRIGGERS, TriggerRules
+from sirf.framework.cadence_section import read_cadence, read_reviewers
 
 T = TypeVar("T")
-SECTIONS = ("raci", "triggers", "roster", "regions", "roles", "severities", "limits", "templates")
+SECTIONS = (
+    "raci",
+    "triggers",
+    "roster",
+    "regions",
+    "roles",
+    "severities",
+    "limits",
+    "templates",
+    "cadence",
+    "reviewers",
+)
 
 
 class FrameworkConfigError(ValueError):
@@ -59,6 +71,8 @@ def framework_from_mapping(data: Mapping[str, Any], *, source: str = "framework"
         max_title_length=limits.get("max_title_length", defaults.max_title_length),
         max_note_length=limits.get("max_note_length", defaults.max_note_length),
         template_overrides=reader.templates(data.get("templates", {})),
+        cadence=read_cadence(reader, data.get("cadence", {})),
+        sirt_reviewers=read_reviewers(reader, data.get("reviewers", {})),
     )
 
 
