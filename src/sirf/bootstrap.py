@@ -36,8 +36,8 @@ class Container:
             raise RuntimeError("the drafting port is not wired")
         return self.drafting_port
 
-    def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.database)
+    def uow(self, *, keep_connection: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.database, keep_connection=keep_connection)
 
     def close(self) -> None:
         for client in self.http_clients:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
 from sirf.domain.accounts import ApiToken, User
-from sirf.domain.errors import Conflict
+from sirf.domain.errors import Conflict, PreconditionFailed
 from sirf.domain.events import Event
 from sirf.domain.incident import Incident
 from sirf.domain.lifecycle import Phase
@@ -169,13 +169,27 @@ class FakeIncidentRepository(IncidentRepository):
         self._append(incident.id, events)
         return incident.id
 
-    def get(self, incident_id: int, *, for_update: bool = False) -> Incident | None:
+    def get(self, incident_id: int, *, for_update: bool = False, roles_only: bool = False) -> Incident | None:
         self._tx.check(write=False)
         stored = self._store.incidents.get(incident_id)
         if stored is None:
             return None
+        if roles_only:
+            return _listed(stored)  # like SQL: the row and the current role holders, nothing else
         self._loaded.add(incident_id)
         return _stored(stored)
+
+    def append(
+        self, incident_id: int, events: list[Event], *, expected_version: int | None
+    ) -> tuple[int, int]:
+        self._tx.check(write=True)
+        stored = self._store.incidents[incident_id]
+        if expected_version is not None and stored.version != expected_version:
+            raise PreconditionFailed(f"incident #{incident_id} is no longer at version {expected_version}")
+        stored.version += 1
+        first = len(self._store.timelines[incident_id]) + 1
+        self._append(incident_id, events)
+        return first, stored.version
 
     def save(self, incident: Incident) -> None:
         self._tx.check(write=True)
@@ -279,6 +293,11 @@ class FakeTokenRepository(TokenRepository):
     def get(self, token_id: str) -> ApiToken | None:
         self._tx.check(write=False)
         return self._store.tokens.get(token_id)
+
+    def get_with_owner(self, token_id: str) -> tuple[ApiToken, User] | None:
+        token = self.get(token_id)
+        owner = self._store.users.get(token.user_id) if token else None
+        return (token, owner) if token and owner else None
 
     def all(self, user_id: int | None) -> list[ApiToken]:
         self._tx.check(write=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -48,14 +48,19 @@ def container_of(request: Request) -> Container:
     return container
 
 
-def current_caller(request: Request) -> Caller:
+def current_caller(request: Request) -> Iterator[Caller]:
+    """Authenticate, then hand the request one unit of work on one connection, closed at the end."""
     container = container_of(request)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationRequired("send an API token as `Authorization: Bearer sirf_...`")
-    user = authenticate(token.strip(), uow=container.uow(), env=container.env)
-    return Caller(container, user, container.uow(), request)
+    uow = container.uow(keep_connection=True)
+    try:
+        user = authenticate(token.strip(), uow=uow, env=container.env)
+        yield Caller(container, user, uow, request)
+    finally:
+        uow.close()
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]

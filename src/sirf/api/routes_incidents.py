@@ -6,6 +6,7 @@ import base64
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from sirf.adapters.db.types import MAX_ID
@@ -81,7 +82,7 @@ def list_incidents(
     phase: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     query = IncidentQuery(
         status=status,
         severity=Severity(severity) if severity else None,
@@ -91,10 +92,13 @@ def list_incidents(
         after=decode_cursor(cursor) if cursor else None,
     )
     page = uc.list_incidents(query, uow=caller.uow)
-    return {
-        "items": [incident_summary_json(i) for i in page.items],
-        "next_cursor": encode_cursor(page.next_after) if page.next_after else None,
-    }
+    # Already plain JSON data: a JSONResponse skips FastAPI's second pass over the whole page.
+    return JSONResponse(
+        {
+            "items": [incident_summary_json(i) for i in page.items],
+            "next_cursor": encode_cursor(page.next_after) if page.next_after else None,
+        }
+    )
 
 
 @router.get("/incidents/{incident_id}", summary="Everything about one incident")

@@ -78,9 +78,11 @@ def authenticate(plaintext: str, *, uow: UnitOfWork, env: Env) -> User:
     if not plaintext.startswith(TOKEN_PREFIX) or len(parts) != 2:
         raise refused
     with uow(write=False):
-        token = uow.tokens.get(parts[0])
-        user = uow.users.get_by_id(token.user_id) if token else None
-    if token is None or user is None or token.revoked_at is not None or user.disabled_at is not None:
+        found = uow.tokens.get_with_owner(parts[0])
+    if found is None:
+        raise refused
+    token, user = found
+    if token.revoked_at is not None or user.disabled_at is not None:
         raise refused
     if not hmac.compare_digest(token.token_hash, hash_token(plaintext)):
         raise refused

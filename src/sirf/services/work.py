@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sirf.domain.errors import NotFound
 from sirf.domain.incident import Incident
 from sirf.domain.raci import Activity, Actor
 from sirf.domain.roles import Team
@@ -112,13 +113,15 @@ def add_note(
 ) -> tuple[TimelineEntry, int]:
     """Append a note; returns its timeline entry and the incident's new version (its ETag)."""
     with uow(write=True):
-        incident = load_for_change(uow, incident_id, expected_version)
+        # Appending needs no lock on the aggregate: the sequence number is taken atomically.
+        incident = uow.incidents.get(incident_id, roles_only=True)
+        if incident is None:
+            raise NotFound(f"incident #{incident_id} does not exist", incident=incident_id)
         check_allowed(env, Activity.ADD_NOTE, actor, incident)
         incident.add_note(
             text, actor=actor.username, at=env.clock.now(), max_length=env.framework.max_note_length
         )
-        uow.incidents.save(incident)
-        entry = uow.incidents.last_entry(incident_id)
+        [event] = incident.take_events()
+        seq, version = uow.incidents.append(incident_id, [event], expected_version=expected_version)
         uow.commit()
-    assert entry is not None
-    return entry, incident.version
+    return TimelineEntry(incident_id, seq, event.type, event.actor, event.at, event.payload()), version

@@ -97,6 +97,27 @@ class SqlTokenRepository:
         )
         return _token(row) if row else None
 
+    def get_with_owner(self, token_id: str) -> tuple[ApiToken, User] | None:
+        """The token and its user in one round trip: this runs on every request."""
+        query = (
+            select(t.api_tokens, t.users.c.username, t.users.c.display_name, t.users.c.org_role)
+            .add_columns(t.users.c.created_at.label("user_created_at"), t.users.c.disabled_at)
+            .join(t.users, t.users.c.id == t.api_tokens.c.user_id)
+            .where(t.api_tokens.c.id == token_id)
+        )
+        row = self.connection.execute(query).mappings().first()
+        if row is None:
+            return None
+        user = User(
+            row["user_id"],
+            row["username"],
+            row["display_name"],
+            OrgRole(row["org_role"]),
+            row["user_created_at"],
+            row["disabled_at"],
+        )
+        return _token(row), user
+
     def all(self, user_id: int | None) -> list[ApiToken]:
         query = select(t.api_tokens).order_by(t.api_tokens.c.created_at)
         if user_id is not None:

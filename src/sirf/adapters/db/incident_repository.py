@@ -12,13 +12,13 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from sirf.adapters.db import incident_rows as rows
 from sirf.adapters.db import tables as t
 from sirf.adapters.db.types import storable_id
-from sirf.domain.errors import Conflict
+from sirf.domain.errors import Conflict, PreconditionFailed
 from sirf.domain.events import Event
 from sirf.domain.incident import Incident
 from sirf.domain.timeline import TimelineEntry
@@ -39,6 +39,22 @@ CHILDREN = (
     _Children(t.attestations, ("criterion",), lambda i: i.attestations.values(), rows.attestation_values),
     _Children(t.team_engagements, ("team",), lambda i: i.teams.values(), rows.team_values),
 )
+
+# Statements built once: building them per call (28 bind parameters and a cache key) cost more than
+# running them. Values travel as parameters, so SQLAlchemy's compiled cache is hit every time.
+INSERT_INCIDENT = insert(t.incidents).returning(t.incidents.c.id)
+UPDATE_INCIDENT = update(t.incidents).where(
+    t.incidents.c.id == bindparam("match_id"), t.incidents.c.version == bindparam("match_version")
+)
+INSERT_EVENTS = insert(t.timeline)
+# Takes the next sequence numbers in one statement; the row stays locked only until commit.
+BUMP_SEQUENCE = (
+    update(t.incidents)
+    .where(t.incidents.c.id == bindparam("match_id"))
+    .values(last_seq=t.incidents.c.last_seq + bindparam("count"), version=t.incidents.c.version + 1)
+    .returning(t.incidents.c.last_seq, t.incidents.c.version)
+)
+BUMP_SEQUENCE_IF_CURRENT = BUMP_SEQUENCE.where(t.incidents.c.version == bindparam("match_version"))
 
 STATUS_FILTERS = {
     "active": t.incidents.c.active.is_(True),
@@ -63,7 +79,7 @@ class SqlIncidentRepository:
     def add(self, incident: Incident) -> int:
         events = incident.take_events()
         values = rows.incident_values(incident) | {"version": 1, "last_seq": len(events)}
-        result = self.connection.execute(insert(t.incidents).values(values).returning(t.incidents.c.id))
+        result = self.connection.execute(INSERT_INCIDENT, values)
         incident.id = int(result.scalar_one())
         incident.version = 1
         self._loaded[incident.id] = _Loaded(last_seq=0)
@@ -79,16 +95,38 @@ class SqlIncidentRepository:
             "version": new_version,
             "last_seq": loaded.last_seq + len(events),
         }
-        result = self.connection.execute(
-            update(t.incidents)
-            .where(t.incidents.c.id == incident.id, t.incidents.c.version == incident.version)
-            .values(values)
-        )
+        matching = {"match_id": incident.id, "match_version": incident.version}
+        result = self.connection.execute(UPDATE_INCIDENT, values | matching)
         if result.rowcount != 1:
             raise Conflict(f"incident #{incident.id} changed while this request ran; retry it")
         incident.version = new_version
         self._write_children(incident)
         self._append(incident.id, events)
+
+    def append(
+        self, incident_id: int, events: list[Event], *, expected_version: int | None
+    ) -> tuple[int, int]:
+        """Append events without rewriting the incident; returns (first seq, new version).
+
+        The sequence is taken by an atomic UPDATE ... RETURNING, so concurrent appends to one
+        incident queue only for the rest of their (short) transactions.
+        """
+        params = {"match_id": incident_id, "count": len(events)}
+        statement = BUMP_SEQUENCE
+        if expected_version is not None:
+            statement, params = BUMP_SEQUENCE_IF_CURRENT, params | {"match_version": expected_version}
+        row = self.connection.execute(statement, params).first()
+        if row is None:
+            raise PreconditionFailed(
+                f"incident #{incident_id} is no longer at version {expected_version}: someone changed it; "
+                "reload and try again"
+            )
+        last_seq, version = int(row[0]), int(row[1])
+        first = last_seq - len(events) + 1
+        self.connection.execute(
+            INSERT_EVENTS, [_event_row(incident_id, first + n, e) for n, e in enumerate(events)]
+        )
+        return first, version
 
     def _write_children(self, incident: Incident) -> None:
         loaded = self._loaded[incident.id]
@@ -112,24 +150,16 @@ class SqlIncidentRepository:
         loaded = self._loaded[incident_id]
         first = loaded.last_seq + 1
         self.connection.execute(
-            insert(t.timeline),
-            [
-                {
-                    "incident_id": incident_id,
-                    "seq": first + offset,
-                    "type": event.type,
-                    "actor": event.actor,
-                    "at": event.at,
-                    "data": event.payload(),
-                }
-                for offset, event in enumerate(events)
-            ],
+            INSERT_EVENTS,
+            [_event_row(incident_id, first + offset, event) for offset, event in enumerate(events)],
         )
         loaded.last_seq += len(events)
 
     # ----- reading -------------------------------------------------------------------------------
 
-    def get(self, incident_id: int, *, for_update: bool = False) -> Incident | None:
+    def get(self, incident_id: int, *, for_update: bool = False, roles_only: bool = False) -> Incident | None:
+        """The incident; ``roles_only`` loads just its row and current role holders (enough to
+        authorise an action that does not change the aggregate, such as appending a note)."""
         if not storable_id(incident_id):
             return None
         query = select(t.incidents).where(t.incidents.c.id == incident_id)
@@ -139,6 +169,9 @@ class SqlIncidentRepository:
         if row is None:
             return None
         incident = rows.incident_from_row(row)
+        if roles_only:
+            self._attach_active_roles([incident])
+            return incident
         loaded = _Loaded(last_seq=row["last_seq"])
         self._load_children(incident, loaded)
         self._loaded[incident.id] = loaded
@@ -222,6 +255,17 @@ class SqlIncidentRepository:
 
     def count(self) -> int:
         return int(self.connection.execute(select(func.count()).select_from(t.incidents)).scalar_one())
+
+
+def _event_row(incident_id: int, seq: int, event: Event) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "seq": seq,
+        "type": event.type,
+        "actor": event.actor,
+        "at": event.at,
+        "data": event.payload(),
+    }
 
 
 def _entry(row: Any) -> TimelineEntry:

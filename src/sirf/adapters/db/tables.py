@@ -62,7 +62,15 @@ incidents = Table(
     Column("version", Integer, nullable=False),
     Column("last_seq", Integer, nullable=False),
 )
-Index("ix_incidents_impact_order", incidents.c.active, incidents.c.customers_affected, incidents.c.severity)
+# Matches the list order exactly (F4.1: customers affected, then severity, then newest), so a page
+# is read from the index instead of sorting every incident.
+Index(
+    "ix_incidents_list_order",
+    incidents.c.active,
+    incidents.c.customers_affected.desc(),
+    incidents.c.severity,
+    incidents.c.id.desc(),
+)
 
 role_assignments = Table(
     "role_assignments",

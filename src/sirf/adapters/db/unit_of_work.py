@@ -18,7 +18,11 @@ from sirf.adapters.db.incident_repository import SqlIncidentRepository
 
 
 class SqlUnitOfWork:
-    """Use one instance per request or job; nested ``with`` blocks join the outer transaction."""
+    """Use one instance per request or job; nested ``with`` blocks join the outer transaction.
+
+    With ``keep_connection`` the connection outlives each transaction until ``close()``: a request
+    authenticates and then acts on one pooled connection instead of checking out two.
+    """
 
     incidents: SqlIncidentRepository
     users: SqlUserRepository
@@ -30,8 +34,9 @@ class SqlUnitOfWork:
     reminders: SqlReminders
     status_page: SqlStatusPage
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, keep_connection: bool = False) -> None:
         self.database = database
+        self.keep_connection = keep_connection
         self._depth = 0
         self._write = False
         self._requested_write = False
@@ -65,7 +70,7 @@ class SqlUnitOfWork:
         return self
 
     def _open(self) -> None:
-        connection = self.database.engine.connect()
+        connection = self._connection or self.database.engine.connect()
         if self._write:
             connection.info[WRITE_FLAG] = True
         self._connection = connection
@@ -95,8 +100,14 @@ class SqlUnitOfWork:
             if self._transaction is not None and not self._committed:
                 self._transaction.rollback()
         finally:
-            if self._connection is not None:
-                self._connection.close()
-            self._connection = self._transaction = None
+            self._transaction = None
+            if not self.keep_connection:
+                self.close()
             if self._write and self.database.write_lock is not None:
                 self.database.write_lock.release()
+
+    def close(self) -> None:
+        """Return the connection to the pool (needed only with ``keep_connection``)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
