@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from sirf.adapters.db import tables as t
@@ -36,6 +36,15 @@ def _token(row: Any) -> ApiToken:
         row["last_used_at"],
         row["revoked_at"],
     )
+
+
+# Built once: this query runs on every authenticated request.
+TOKEN_WITH_OWNER = (
+    select(t.api_tokens, t.users.c.username, t.users.c.display_name, t.users.c.org_role)
+    .add_columns(t.users.c.created_at.label("user_created_at"), t.users.c.disabled_at)
+    .join(t.users, t.users.c.id == t.api_tokens.c.user_id)
+    .where(t.api_tokens.c.id == bindparam("token_id"))
+)
 
 
 class SqlUserRepository:
@@ -99,13 +108,7 @@ class SqlTokenRepository:
 
     def get_with_owner(self, token_id: str) -> tuple[ApiToken, User] | None:
         """The token and its user in one round trip: this runs on every request."""
-        query = (
-            select(t.api_tokens, t.users.c.username, t.users.c.display_name, t.users.c.org_role)
-            .add_columns(t.users.c.created_at.label("user_created_at"), t.users.c.disabled_at)
-            .join(t.users, t.users.c.id == t.api_tokens.c.user_id)
-            .where(t.api_tokens.c.id == token_id)
-        )
-        row = self.connection.execute(query).mappings().first()
+        row = self.connection.execute(TOKEN_WITH_OWNER, {"token_id": token_id}).mappings().first()
         if row is None:
             return None
         user = User(

@@ -56,6 +56,18 @@ BUMP_SEQUENCE = (
 )
 BUMP_SEQUENCE_IF_CURRENT = BUMP_SEQUENCE.where(t.incidents.c.version == bindparam("match_version"))
 
+SELECT_INCIDENT = select(t.incidents).where(t.incidents.c.id == bindparam("incident_id"))
+SELECT_INCIDENT_FOR_UPDATE = SELECT_INCIDENT.with_for_update()
+SELECT_ACTIVE_ROLES = select(t.role_assignments).where(
+    t.role_assignments.c.incident_id == bindparam("incident_id"), t.role_assignments.c.released_at.is_(None)
+)
+SELECT_CHILDREN = {
+    spec.table.name: select(spec.table)
+    .where(spec.table.c.incident_id == bindparam("incident_id"))
+    .order_by(*(spec.table.c[k] for k in spec.keys))
+    for spec in CHILDREN
+}
+
 STATUS_FILTERS = {
     "active": t.incidents.c.active.is_(True),
     "resolved": t.incidents.c.phase == "resolution",
@@ -162,15 +174,14 @@ class SqlIncidentRepository:
         authorise an action that does not change the aggregate, such as appending a note)."""
         if not storable_id(incident_id):
             return None
-        query = select(t.incidents).where(t.incidents.c.id == incident_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self.connection.execute(query).mappings().first()
+        query = SELECT_INCIDENT_FOR_UPDATE if for_update else SELECT_INCIDENT
+        row = self.connection.execute(query, {"incident_id": incident_id}).mappings().first()
         if row is None:
             return None
         incident = rows.incident_from_row(row)
         if roles_only:
-            self._attach_active_roles([incident])
+            found = self.connection.execute(SELECT_ACTIVE_ROLES, {"incident_id": incident.id}).mappings()
+            incident.assignments = [rows.assignment_from_row(r) for r in found]
             return incident
         loaded = _Loaded(last_seq=row["last_seq"])
         self._load_children(incident, loaded)
@@ -180,9 +191,8 @@ class SqlIncidentRepository:
     def _load_children(self, incident: Incident, loaded: _Loaded) -> None:
         for spec in CHILDREN:
             snapshot: dict[Hashable, dict[str, Any]] = {}
-            order = [spec.table.c[k] for k in spec.keys]
-            query = select(spec.table).where(spec.table.c.incident_id == incident.id).order_by(*order)
-            for row in self.connection.execute(query).mappings():
+            query = SELECT_CHILDREN[spec.table.name]
+            for row in self.connection.execute(query, {"incident_id": incident.id}).mappings():
                 values = dict(row)
                 snapshot[tuple(values[k] for k in spec.keys)] = values
             loaded.children[spec.table.name] = snapshot
