@@ -4,7 +4,9 @@ SQLite: WAL, foreign keys on, a generous busy timeout, and write transactions th
 BEGIN IMMEDIATE so two writers queue for the lock at the start instead of failing halfway with
 "database is locked". Inside one process writers also queue on a lock, which is fairer and faster
 than SQLite's sleep-and-retry busy handler.
-PostgreSQL: pre-ping so a restarted server costs one failed checkout, not an error to the user.
+PostgreSQL: no pre-ping (a round trip on every request); when the server restarts, the first
+statement on a dead connection fails, SQLAlchemy recognises the disconnect and discards the whole
+pool, the request is answered 503 (retryable) and the next ones get fresh connections.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def create_database(url: str, *, pool_size: int = 10) -> Database:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return Database(_sqlite_engine(url))
-    engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
     return Database(engine)
 
 
