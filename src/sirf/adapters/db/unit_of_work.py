@@ -21,7 +21,10 @@ class SqlUnitOfWork:
     """Use one instance per request or job; nested ``with`` blocks join the outer transaction.
 
     With ``keep_connection`` the connection outlives each transaction until ``close()``: a request
-    authenticates and then acts on one pooled connection instead of checking out two.
+    authenticates and then acts on one pooled connection instead of checking out two. On
+    PostgreSQL a read-only block then also leaves its transaction open for the next block to join
+    (READ COMMITTED: each statement sees what is committed), which saves a ROLLBACK round trip on
+    every change request. SQLite cannot do this: its writers must start with BEGIN IMMEDIATE.
     """
 
     incidents: SqlIncidentRepository
@@ -43,6 +46,7 @@ class SqlUnitOfWork:
         self._committed = False
         self._connection: Connection | None = None
         self._transaction: RootTransaction | None = None
+        self._lingering: RootTransaction | None = None
 
     def __call__(self, *, write: bool) -> SqlUnitOfWork:
         self._requested_write = write
@@ -74,7 +78,10 @@ class SqlUnitOfWork:
         if self._write:
             connection.info[WRITE_FLAG] = True
         self._connection = connection
-        self._transaction = connection.begin()
+        if self._lingering is not None:
+            self._transaction, self._lingering = self._lingering, None
+        else:
+            self._transaction = connection.begin()
         self.incidents = SqlIncidentRepository(connection)
         self.users = SqlUserRepository(connection)
         self.tokens = SqlTokenRepository(connection)
@@ -98,7 +105,10 @@ class SqlUnitOfWork:
             return
         try:
             if self._transaction is not None and not self._committed:
-                self._transaction.rollback()
+                if exc_type is None and self._may_linger():
+                    self._lingering = self._transaction
+                else:
+                    self._transaction.rollback()
         finally:
             self._transaction = None
             if not self.keep_connection:
@@ -106,8 +116,14 @@ class SqlUnitOfWork:
             if self._write and self.database.write_lock is not None:
                 self.database.write_lock.release()
 
+    def _may_linger(self) -> bool:
+        return self.keep_connection and not self._write and not self.database.is_sqlite
+
     def close(self) -> None:
         """Return the connection to the pool (needed only with ``keep_connection``)."""
+        if self._lingering is not None:
+            self._lingering.rollback()
+            self._lingering = None
         if self._connection is not None:
             self._connection.close()
             self._connection = None
