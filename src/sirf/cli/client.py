@@ -77,7 +77,6 @@ Transport = Callable[[str, str, Mapping[str, str], bytes | None, float], Answer]
 def stdlib_transport(
     method: str, url: str, headers: Mapping[str, str], body: bytes | None, timeout: float
 ) -> Answer:
-    import http.client
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
@@ -87,16 +86,15 @@ def stdlib_transport(
         port = parts.port
     except ValueError as exc:
         raise TransportError(str(exc), unusable_url=True) from None
-    connection: http.client.HTTPConnection
-    if parts.scheme == "https":
-        import ssl
-
-        connection = http.client.HTTPSConnection(
-            parts.hostname, port, timeout=timeout, context=ssl.create_default_context()
-        )
-    else:
-        connection = http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
+    if parts.scheme == "http":
+        return _plain(method, parts.hostname, port or 80, target, headers, body, timeout)
+    import http.client
+    import ssl
+
+    connection = http.client.HTTPSConnection(
+        parts.hostname, port, timeout=timeout, context=ssl.create_default_context()
+    )
     try:
         connection.request(method, target, body=body, headers=dict(headers))
         response = connection.getresponse()
@@ -109,6 +107,24 @@ def stdlib_transport(
         connection.close()
     answer_headers = {name.lower(): value for name, value in response.getheaders()}
     return Answer(response.status, response.reason, answer_headers, data)
+
+
+def _plain(
+    method: str,
+    host: str,
+    port: int,
+    target: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    timeout: float,
+) -> Answer:
+    from sirf.cli.plain_http import PlainHttpError, exchange
+
+    try:
+        status, reason, answer_headers, data = exchange(method, host, port, target, headers, body, timeout)
+    except PlainHttpError as exc:
+        raise TransportError(str(exc), timeout=exc.timeout) from exc
+    return Answer(status, reason, answer_headers, data)
 
 
 @dataclass(frozen=True)
