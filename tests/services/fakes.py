@@ -378,6 +378,10 @@ class FakeReminderStore(ReminderStore):
             for r in self._store.reminders
         ]
 
+    def any_due(self, *, now: datetime) -> bool:
+        self._tx.check(write=False)
+        return any(r.state is ReminderState.PENDING and r.due_at <= now for r in self._store.reminders)
+
     def claim_due(self, *, now: datetime, limit: int) -> list[Reminder]:
         self._tx.check(write=True)
         due = [r for r in self._store.reminders if r.state is ReminderState.PENDING and r.due_at <= now]

@@ -51,6 +51,10 @@ class Worker:
 
     def deliver_due(self) -> int:
         uow = self.uow_factory()
+        # Look before locking: an idle worker must not take SQLite's write lock every second.
+        with uow(write=False):
+            if not uow.outbox.any_due(now=self.env.clock.now()):
+                return 0
         with uow(write=True):
             claimed = uow.outbox.claim(now=self.env.clock.now(), limit=self.batch, lease=self.lease)
             uow.commit()
@@ -145,6 +149,9 @@ class Worker:
     def fire_due_reminders(self) -> int:
         now = self.env.clock.now()
         uow = self.uow_factory()
+        with uow(write=False):
+            if not uow.reminders.any_due(now=now):
+                return 0
         with uow(write=True):
             due = uow.reminders.claim_due(now=now, limit=self.batch)
             for reminder in due:

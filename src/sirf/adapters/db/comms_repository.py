@@ -183,6 +183,14 @@ class SqlUpdateRepository:
             )
 
 
+def _due(now: datetime) -> Any:
+    d = ct.deliveries
+    return or_(
+        and_(d.c.state == DeliveryState.PENDING.value, d.c.next_attempt_at <= now),
+        and_(d.c.state == DeliveryState.IN_FLIGHT.value, d.c.lease_until < now),
+    )
+
+
 class SqlOutbox:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -205,12 +213,14 @@ class SqlOutbox:
         ]
         self.connection.execute(insert(ct.deliveries), rows)
 
+    def any_due(self, *, now: datetime) -> bool:
+        return (
+            self.connection.execute(select(ct.deliveries.c.id).where(_due(now)).limit(1)).first() is not None
+        )
+
     def claim(self, *, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
         d = ct.deliveries
-        due = or_(
-            and_(d.c.state == DeliveryState.PENDING.value, d.c.next_attempt_at <= now),
-            and_(d.c.state == DeliveryState.IN_FLIGHT.value, d.c.lease_until < now),
-        )
+        due = _due(now)
         query = _skip_locked(
             self.connection, select(d.c.id).where(due).order_by(d.c.next_attempt_at).limit(limit)
         )
@@ -307,6 +317,11 @@ class SqlReminders:
             )
             .values(state=ReminderState.CANCELLED.value)
         )
+
+    def any_due(self, *, now: datetime) -> bool:
+        r = ct.reminders
+        query = select(r.c.id).where(r.c.state == ReminderState.PENDING.value, r.c.due_at <= now).limit(1)
+        return self.connection.execute(query).first() is not None
 
     def claim_due(self, *, now: datetime, limit: int) -> list[Reminder]:
         r = ct.reminders
