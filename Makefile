@@ -6,10 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint install
 
-$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml tests/browser/package-lock.json
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.lock
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	# axe-core for the accessibility checks (browser tests skip without npm or chromium).
+	if command -v npm >/dev/null; then npm ci --prefix tests/browser --no-audit --no-fund --silent; fi
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -18,7 +20,8 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/sirf server
 
-## Run the whole test suite (SQLite always; PostgreSQL too when SIRF_TEST_POSTGRES_URL is set or reachable).
+## Run the whole test suite (SQLite always; PostgreSQL too when reachable; browser tests when
+## /usr/bin/chromium exists — .ci/run installs it and makes both mandatory).
 test: $(STAMP)
 	$(BIN)/pytest -n 2
 
