@@ -169,3 +169,16 @@ def test_note_refusals_change_nothing(
     with pytest.raises(NotFound):
         work.add_note(99, "hello", actor=BO, uow=uow, env=env)
     assert uow.store == before
+
+
+def test_a_task_owner_must_be_a_real_person(uow: FakeUnitOfWork, env: Env, declare: Declare) -> None:
+    incident_id = declare()
+    before = snapshot(uow)
+    with pytest.raises(NotFound, match="no user 'ghost' to own the task"):
+        work.add_task(incident_id, "Page infra", owner="Ghost", due_at=None, actor=ANA, uow=uow, env=env)
+    assert snapshot(uow) == before
+    task, _ = work.add_task(incident_id, "Page infra", owner="bo", due_at=None, actor=ANA, uow=uow, env=env)
+    with pytest.raises(NotFound):
+        work.update_task(
+            incident_id, task.number, status=None, owner="ghost", due_at=None, actor=ANA, uow=uow, env=env
+        )

@@ -36,6 +36,7 @@ def add_task(
     with uow(write=True):
         incident = load_for_change(uow, incident_id, expected_version)
         check_allowed(env, Activity.MANAGE_TASKS, actor, incident)
+        _check_owner(uow, owner)
         now = env.clock.now()
         task = incident.add_task(title, owner=owner, due_at=due_at, actor=actor.username, at=now)
         save_and_inform(uow, env, Activity.MANAGE_TASKS, incident, actor)
@@ -66,6 +67,8 @@ def update_task(
         # The owner of a task may always update it; anyone else needs the RACI.
         if current is None or current.owner != actor.username:
             check_allowed(env, Activity.MANAGE_TASKS, actor, incident)
+        if owner is not None:
+            _check_owner(uow, owner)
         task = incident.update_task(
             number, status=status, owner=owner, due_at=due_at, actor=actor.username, at=env.clock.now()
         )
@@ -75,6 +78,15 @@ def update_task(
             uow.notifications.add_all([Notification(incident.id, task.owner, message, task.updated_at)])
         uow.commit()
     return task, incident.version
+
+
+def _check_owner(uow: UnitOfWork, owner: str) -> None:
+    """Every critical-path task has a real owner (F4.2): someone who can be told and can act."""
+    name = owner.strip().lower()
+    if name and uow.users.get_by_username(name) is None:
+        raise NotFound(
+            f"no user {name!r} to own the task; create it first with `sirf user create {name}`", user=name
+        )
 
 
 def list_tasks(incident_id: int, *, uow: UnitOfWork) -> list[Task]:
