@@ -12,9 +12,10 @@ from sirf.domain.delivery import DeliveryState, RetryPolicy
 from sirf.domain.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from sirf.domain.reminders import ReminderKind, ReminderState
 from sirf.domain.roles import Role
+from sirf.domain.severity import Severity
 from sirf.domain.updates import Reviewer, UpdateState
 from sirf.services import communications as comms
-from sirf.services import engagement, outbox
+from sirf.services import engagement, incidents, outbox
 from sirf.services.delivery import Worker
 from sirf.services.publishing import DeliveryFailed
 from tests.conftest import FakeClock
@@ -382,3 +383,16 @@ def test_two_workers_fire_every_reminder_exactly_once(
     assert sum(fired) == 300
     assert all(r.state is ReminderState.FIRED for r in reminders)
     assert len(told) == 300
+
+
+def test_a_severity_change_moves_the_next_sync_point(container: Container, clock: FakeClock) -> None:
+    incident_id = staffed_incident(container)  # SEV2: sync in 60 minutes
+    clock.advance(minutes=10)
+    incidents.change_severity(
+        incident_id, Severity.SEV1, reason="all regions", actor=ADMIN, uow=container.uow(), env=container.env
+    )
+    uow = container.uow()
+    with uow(write=False):
+        syncs = [r for r in uow.reminders.for_incident(incident_id) if r.kind is ReminderKind.SYNC_POINT]
+    pending = [r.due_at for r in syncs if r.state is ReminderState.PENDING]
+    assert pending == [clock.now() + timedelta(minutes=30)]  # SEV1 syncs every 30 minutes

@@ -9,6 +9,7 @@ from sirf.domain.errors import PermissionDenied, ValidationFailed
 from sirf.domain.incident import Incident
 from sirf.domain.lifecycle import Phase
 from sirf.domain.raci import Activity, Actor, OrgRole
+from sirf.domain.reminders import ReminderKind
 from sirf.domain.roles import Role, Source
 from sirf.domain.scope import IncidentKind, classify, refusal
 from sirf.domain.severity import Severity
@@ -16,6 +17,7 @@ from sirf.domain.timeline import TimelineEntry
 from sirf.services.context import Env, check_allowed, get_or_raise, load_for_change, save_and_inform
 from sirf.services.engagement import propose_vacant_roles
 from sirf.services.ports import IncidentPage, IncidentQuery, UnitOfWork
+from sirf.services.sync import schedule_sync
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,12 @@ def change_severity(
     with uow(write=True):
         incident = load_for_change(uow, incident_id, expected_version)
         check_allowed(env, Activity.SET_SEVERITY, actor, incident)
-        incident.change_severity(severity, reason=reason, actor=actor.username, at=env.clock.now())
+        now = env.clock.now()
+        incident.change_severity(severity, reason=reason, actor=actor.username, at=now)
         save_and_inform(uow, env, Activity.SET_SEVERITY, incident, actor)
+        # F6.1: the sync interval follows severity, so the next sync point moves with it.
+        uow.reminders.cancel_pending(incident.id, (ReminderKind.SYNC_POINT,))
+        schedule_sync(uow, env, incident, after=now, now=now)
         uow.commit()
     return incident
 
