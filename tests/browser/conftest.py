@@ -70,10 +70,48 @@ def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     return f"sqlite:///{path}"
 
 
+CHEAP_HASHER_ARGS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
 @pytest.fixture
 def site(container: Container) -> Iterator[str]:
-    with live_server(container) as url:
+    """The real app on loopback; passwords hashed cheaply (production Argon2 takes ~0.2 s a check)."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    hasher = PasswordHash((Argon2Hasher(**CHEAP_HASHER_ARGS),))
+
+    def prepare(app: Any) -> None:
+        app.state.web_hasher = hasher
+
+    with live_server(container, prepare=prepare) as url:
         yield url
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def person(container: Container, name: str, role: str = "responder") -> str:
+    """Create a user who can sign in with ``PASSWORD``; returns the username."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    from sirf.domain.raci import OrgRole
+    from sirf.services.accounts import create_user
+    from sirf.services.passwords import set_password
+
+    hasher = PasswordHash((Argon2Hasher(**CHEAP_HASHER_ARGS),))
+    create_user(name, org_role=OrgRole(role), actor=None, uow=container.uow(), env=container.env)
+    set_password(name, PASSWORD, uow=container.uow(), env=container.env, hasher=hasher)
+    return name
+
+
+def sign_in(page: Any, site: str, name: str) -> None:
+    page.goto(f"{site}/login")
+    page.fill("#username", name)
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in")
+    page.wait_for_url(f"{site}/")
 
 
 @pytest.fixture

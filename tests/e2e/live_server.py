@@ -5,11 +5,12 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from sirf.api.app import create_app
 from sirf.bootstrap import Container
@@ -23,11 +24,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(container: Container) -> Iterator[str]:
+def live_server(container: Container, *, prepare: Callable[[FastAPI], None] | None = None) -> Iterator[str]:
+    """Serve ``create_app(container)``; ``prepare`` may adjust the app first (e.g. a cheap hasher)."""
     port = free_port()
-    config = uvicorn.Config(
-        create_app(container), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-    )
+    app = create_app(container)
+    if prepare is not None:
+        prepare(app)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

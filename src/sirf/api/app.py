@@ -13,6 +13,8 @@ from sirf.api import routes_accounts, routes_engagement, routes_incidents, route
 from sirf.api.errors import install_error_handlers, problem
 from sirf.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from sirf.bootstrap import Container
+from sirf.statuspage import install_status_page
+from sirf.web import install as install_web
 
 DESCRIPTION = """sirf runs the customer side of incidents (the Support Incident Response Framework).
 Authenticate with `Authorization: Bearer sirf_...`. Errors are RFC 9457 problem JSON with a stable `code`.
@@ -27,6 +29,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_engagement.router)
     app.include_router(routes_updates.router)
     app.include_router(routes_accounts.router)
+    install_web(app)
 
     @app.get("/healthz", tags=["health"], summary="The process is up")
     def healthz() -> dict[str, Any]:
@@ -43,4 +46,5 @@ def create_app(container: Container) -> FastAPI:
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
+    install_status_page(app, container)  # last, so outermost: the public page skips the stack
     return app

@@ -15,6 +15,7 @@ from sirf.adapters.db.account_repository import (
 from sirf.adapters.db.comms_repository import SqlOutbox, SqlReminders, SqlStatusPage, SqlUpdateRepository
 from sirf.adapters.db.engine import WRITE_FLAG, Database
 from sirf.adapters.db.incident_repository import SqlIncidentRepository
+from sirf.adapters.db.web_repository import SqlCredentials, SqlInvitations, SqlLoginFailures, SqlSessions
 
 
 class SqlUnitOfWork:
@@ -36,6 +37,10 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     reminders: SqlReminders
     status_page: SqlStatusPage
+    credentials: SqlCredentials
+    sessions: SqlSessions
+    invitations: SqlInvitations
+    login_failures: SqlLoginFailures
 
     def __init__(self, database: Database, *, keep_connection: bool = False) -> None:
         self.database = database
@@ -91,6 +96,10 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(connection)
         self.reminders = SqlReminders(connection)
         self.status_page = SqlStatusPage(connection)
+        self.credentials = SqlCredentials(connection)
+        self.sessions = SqlSessions(connection)
+        self.invitations = SqlInvitations(connection)
+        self.login_failures = SqlLoginFailures(connection)
 
     def commit(self) -> None:
         if self._depth == 1 and self._transaction is not None:
