@@ -10,6 +10,7 @@
 | SIRF_ENV | development | `production` refuses unsafe settings |
 | SIRF_MAX_BODY_BYTES | 1048576 | largest request body accepted (413 beyond) |
 | SIRF_LOG_LEVEL | INFO | log level of the JSON logs on stdout |
+| SIRF_STATUS_PAGE_NAME | sirf status | the public status page's name (title, feeds, v2 `page.name`) |
 | SIRF_STATUSIO_URL | https://api.status.io/v2 | status.io API base URL |
 | SIRF_STATUSIO_API_ID | (none) | status.io API ID (secret) |
 | SIRF_STATUSIO_API_KEY | (none) | status.io API key (secret) |
@@ -45,6 +46,7 @@ SETTINGS_DOC: dict[str, str] = {
     "SIRF_ENV": "development or production",
     "SIRF_MAX_BODY_BYTES": "largest accepted request body in bytes",
     "SIRF_LOG_LEVEL": "log level",
+    "SIRF_STATUS_PAGE_NAME": "name of the public status page",
     "SIRF_STATUSIO_URL": "status.io API base URL",
     "SIRF_STATUSIO_API_ID": "status.io API ID (secret)",
     "SIRF_STATUSIO_API_KEY": "status.io API key (secret)",
@@ -99,6 +101,7 @@ class Settings:
     environment: str = "development"
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
+    status_page_name: str = "sirf status"
     statusio_url: str = STATUSIO_URL
     statusio_api_id: Secret | None = None
     statusio_api_key: Secret | None = None
@@ -138,8 +141,18 @@ class Settings:
             environment=environment,
             max_body_bytes=_int(environ, "SIRF_MAX_BODY_BYTES", 1_048_576, low=1024, high=64 * 1_048_576),
             log_level=environ.get("SIRF_LOG_LEVEL", "INFO").upper(),
+            status_page_name=_page_name(environ.get("SIRF_STATUS_PAGE_NAME", "sirf status")),
         )
         return _with_slack(_with_statuspage(_with_statusio(settings, environ), environ), environ)
+
+
+def _page_name(value: str) -> str:
+    name = value.strip()
+    if not name or len(name) > 100 or any(ord(c) < 32 for c in name):
+        raise ValidationFailed(
+            "SIRF_STATUS_PAGE_NAME must be 1 to 100 printable characters", field="SIRF_STATUS_PAGE_NAME"
+        )
+    return name
 
 
 def normalise_database_url(url: str) -> str:

@@ -35,3 +35,10 @@ def test_postgres_urls_get_the_psycopg_driver() -> None:
 def test_bad_values_say_what_to_fix(name: str, value: str, message: str) -> None:
     with pytest.raises(ValidationFailed, match=message.replace("(", r"\(").replace(")", r"\)")):
         Settings.from_env({name: value})
+
+
+def test_the_status_page_name_is_configurable_and_checked() -> None:
+    assert Settings.from_env({}).status_page_name == "sirf status"
+    assert Settings.from_env({"SIRF_STATUS_PAGE_NAME": " Acme status "}).status_page_name == "Acme status"
+    with pytest.raises(ValidationFailed, match="SIRF_STATUS_PAGE_NAME"):
+        Settings.from_env({"SIRF_STATUS_PAGE_NAME": "x" * 101})

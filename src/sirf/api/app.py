@@ -46,5 +46,7 @@ def create_app(container: Container) -> FastAPI:
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
-    install_status_page(app, container)  # last, so outermost: the public page skips the stack
+    install_status_page(
+        app, container, page_name=container.settings.status_page_name
+    )  # last, so outermost: the public page skips the stack
     return app
