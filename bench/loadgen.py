@@ -32,6 +32,7 @@ class LoadResult:
     rps: float
     p50_ms: float
     p90_ms: float
+    p95_ms: float
     p99_ms: float
     max_ms: float
     generator_cpu_s: float
@@ -166,6 +167,7 @@ def _summarise(run: _Run, duration: float, cpu: float) -> LoadResult:
         rps=round(len(latencies) / duration, 1),
         p50_ms=round(percentile(latencies, 0.50) * ms, 2),
         p90_ms=round(percentile(latencies, 0.90) * ms, 2),
+        p95_ms=round(percentile(latencies, 0.95) * ms, 2),
         p99_ms=round(percentile(latencies, 0.99) * ms, 2),
         max_ms=round(latencies[-1] * ms, 2),
         generator_cpu_s=round(cpu, 2),
