@@ -56,10 +56,16 @@ class Dashboard:
 
 def dashboard(*, actor: Actor, uow: UnitOfWork, env: Env) -> Dashboard:
     now = env.clock.now()
+    # A fixed number of queries whatever the number of incidents: the list (with current role
+    # holders), the viewer's open tasks, and the updates in review with their approvals.
     with uow(write=False):
         page = list_incidents(IncidentQuery(status="active", limit=MAX_INCIDENTS), uow=uow)
-        full = [uow.incidents.get(item.id) or item for item in page.items]
-        updates = {incident.id: uow.updates.for_incident(incident.id) for incident in full}
+        full = page.items
+        ids = [incident.id for incident in full]
+        own_tasks = uow.incidents.open_tasks_of(actor.username, ids)
+        updates: dict[int, list[StatusUpdate]] = {incident_id: [] for incident_id in ids}
+        for update in uow.updates.in_review(ids):
+            updates[update.incident_id].append(update)
     cards = [
         IncidentCard(
             incident,
@@ -74,12 +80,7 @@ def dashboard(*, actor: Actor, uow: UnitOfWork, env: Env) -> Dashboard:
         for update in updates[incident.id]
         if (waiting := _awaiting(actor, incident, update, env))
     ]
-    tasks = [
-        OwnTask(incident, task)
-        for incident in full
-        for task in sorted(incident.tasks.values(), key=lambda t: t.number)
-        if task.open and task.owner == actor.username
-    ]
+    tasks = [OwnTask(incident, task) for incident in full for task in own_tasks.get(incident.id, [])]
     return Dashboard(now, cards, approvals, tasks, page.next_after is not None)
 
 

@@ -156,6 +156,26 @@ class SqlUpdateRepository:
         )
         return int(self.connection.execute(query).scalar_one())
 
+    def in_review(self, incident_ids: list[int]) -> list[StatusUpdate]:
+        """Updates waiting for approval on these incidents, with their approvals: two queries."""
+        su, ua = ct.status_updates, ct.update_approvals
+        if not incident_ids:
+            return []
+        query = select(su).where(
+            su.c.incident_id.in_(incident_ids), su.c.state == UpdateState.IN_REVIEW.value
+        )
+        rows = list(self.connection.execute(query.order_by(su.c.incident_id, su.c.sequence)).mappings())
+        approvals: dict[int, list[Approval]] = {row["id"]: [] for row in rows}
+        if approvals:
+            found = (
+                select(ua).where(ua.c.update_id.in_(list(approvals))).order_by(ua.c.update_id, ua.c.ordinal)
+            )
+            for a in self.connection.execute(found).mappings():
+                approvals[a["update_id"]].append(
+                    Approval(a["approved_by"], Reviewer(a["reviewer"]), a["etag"], a["approved_at"])
+                )
+        return [_update_from(row, approvals[row["id"]]) for row in rows]
+
     def _approvals(self, update_id: int) -> list[Approval]:
         ua = ct.update_approvals
         rows = self.connection.execute(select(ua).where(ua.c.update_id == update_id).order_by(ua.c.ordinal))

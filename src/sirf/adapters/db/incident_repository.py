@@ -21,6 +21,7 @@ from sirf.adapters.db.types import storable_id
 from sirf.domain.errors import Conflict, PreconditionFailed
 from sirf.domain.events import Event
 from sirf.domain.incident import Incident
+from sirf.domain.tasks import Task, TaskStatus
 from sirf.domain.timeline import TimelineEntry
 from sirf.services.ports import IncidentPage, IncidentQuery
 
@@ -67,6 +68,8 @@ SELECT_CHILDREN = {
     .order_by(*(spec.table.c[k] for k in spec.keys))
     for spec in CHILDREN
 }
+
+OPEN_TASK_STATES = [TaskStatus.OPEN.value, TaskStatus.IN_PROGRESS.value]
 
 STATUS_FILTERS = {
     "active": t.incidents.c.active.is_(True),
@@ -244,6 +247,21 @@ class SqlIncidentRepository:
         query = select(ra).where(ra.c.incident_id.in_(by_id), ra.c.released_at.is_(None))
         for row in self.connection.execute(query).mappings():
             by_id[row["incident_id"]].assignments.append(rows.assignment_from_row(row))
+
+    def open_tasks_of(self, owner: str, incident_ids: list[int]) -> dict[int, list[Task]]:
+        """One person's open tasks across these incidents, in one query (for the dashboard)."""
+        tk = t.tasks
+        if not incident_ids:
+            return {}
+        query = (
+            select(tk)
+            .where(tk.c.incident_id.in_(incident_ids), tk.c.owner == owner, tk.c.status.in_(OPEN_TASK_STATES))
+            .order_by(tk.c.incident_id, tk.c.number)
+        )
+        found: dict[int, list[Task]] = {}
+        for row in self.connection.execute(query).mappings():
+            found.setdefault(row["incident_id"], []).append(rows.task_from_row(row))
+        return found
 
     def timeline(self, incident_id: int, *, after: int, limit: int) -> list[TimelineEntry]:
         if not storable_id(incident_id):
