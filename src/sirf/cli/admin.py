@@ -73,7 +73,9 @@ def server(host: str, port: int, no_migrate: bool, workers: int, no_worker: bool
     created = bootstrap_admin(container, os.environ)
     if created:
         click.echo(
-            f"First start: created admin user {created[0]!r}; CLI profile 'local' saved to {created[1]}",
+            f"First start: created admin user {created[0]!r}; CLI profile 'local' saved to {created[1]}\n"
+            f"To use the web UI, set a password at http://{host}:{port}/first-password with the token "
+            "from that profile file.",
             err=True,
         )
     click.echo(
