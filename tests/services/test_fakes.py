@@ -66,7 +66,9 @@ def test_add_and_save_take_the_pending_events_into_a_gapless_timeline() -> None:
     timeline = uow.store.timeline(incident_id)
     assert [e.seq for e in timeline] == [1, 2, 3, 4]
     assert timeline[-1].data == {"text": "two"}
-    assert timeline[0].data["detected_at"] == START.isoformat()  # stored as JSON, like SQL
+    assert timeline[0].data["detected_at"] == START.isoformat().replace(
+        "+00:00", "Z"
+    )  # stored as JSON, like SQL
 
 
 def test_get_returns_an_independent_copy() -> None:

@@ -30,7 +30,11 @@ def test_a_task_for_someone_else_tells_its_owner(
         f"#{incident_id} Checkout fails for EU customers: task 1 is yours: Roll back 4.2"
     ]
     entry = uow.store.timeline(incident_id)[-1]
-    assert (entry.type, entry.data["owner"], entry.data["due_at"]) == ("task.added", "bo", due.isoformat())
+    assert (entry.type, entry.data["owner"], entry.data["due_at"]) == (
+        "task.added",
+        "bo",
+        due.isoformat().replace("+00:00", "Z"),
+    )
 
 
 def test_a_task_for_yourself_notifies_nobody(uow: FakeUnitOfWork, env: Env, declare: Declare) -> None:

@@ -84,7 +84,10 @@ def test_events_are_immutable(event):
 
 def test_payload_turns_enums_and_datetimes_into_plain_values():
     payload = ev.TaskUpdated(at=AT, actor="bo", number=1, changes={"status": TaskStatus.DONE, "due_at": AT})
-    assert payload.payload() == {"number": 1, "changes": {"status": "done", "due_at": AT.isoformat()}}
+    assert payload.payload() == {
+        "number": 1,
+        "changes": {"status": "done", "due_at": AT.isoformat().replace("+00:00", "Z")},
+    }
 
 
 def test_every_event_an_incident_records_serialises(declare, clock):
@@ -159,7 +162,7 @@ def test_every_event_type_has_a_one_line_description(event):
         ),
         (SAMPLES[6], "CMOC released (bo)"),
         (SAMPLES[8], "SMOC should be engaged (sirt-involved); proposed: nobody on call"),
-        (SAMPLES[11], f"task 1 updated: status=done, due_at={AT.isoformat()}"),
+        (SAMPLES[11], f"task 1 updated: status=done, due_at={AT.isoformat().replace('+00:00', 'Z')}"),
     ],
 )
 def test_descriptions_read_well(event, expected):

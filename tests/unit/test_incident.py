@@ -52,7 +52,7 @@ def test_declare_records_the_incident_and_one_declaration_event(declare, clock):
         "kind": "saas-outage",
         "severity": 2,
         "source": "support",
-        "detected_at": detected.isoformat(),
+        "detected_at": detected.isoformat().replace("+00:00", "Z"),
         "region": "emea",
     }
     assert incident.take_events() == []
@@ -160,7 +160,7 @@ def test_tasks_are_numbered_from_one(incident, clock):
         "number": 1,
         "title": "Create Zendesk tag",
         "owner": "bo",
-        "due_at": due.isoformat(),
+        "due_at": due.isoformat().replace("+00:00", "Z"),
     }
 
 
@@ -187,7 +187,14 @@ def test_update_task_changes_fields_and_records_only_what_changed(incident, cloc
     events = incident.take_events()
     assert all(isinstance(e, TaskUpdated) for e in events)
     assert [e.payload() for e in events] == [
-        {"number": 1, "changes": {"status": "in-progress", "owner": "cy", "due_at": due.isoformat()}},
+        {
+            "number": 1,
+            "changes": {
+                "status": "in-progress",
+                "owner": "cy",
+                "due_at": due.isoformat().replace("+00:00", "Z"),
+            },
+        },
         {"number": 1, "changes": {"status": "done"}},
     ]
 

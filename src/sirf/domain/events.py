@@ -7,7 +7,7 @@ timeline never edits or deletes them, a correction is a new event.
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, ClassVar
 
@@ -30,7 +30,8 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
-        return value.isoformat()
+        # The API's one time format: ISO 8601 in UTC with a "Z" (times in the domain are aware).
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, tuple | list):
         return [_plain(item) for item in value]
     if isinstance(value, dict):
