@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sirf.adapters.db.unit_of_work import SqlUnitOfWork
 from sirf.bootstrap import Container
 from sirf.domain.accounts import User
-from sirf.domain.errors import AuthenticationRequired, Conflict, PreconditionFailed, ValidationFailed
+from sirf.domain.errors import AuthenticationRequired, Conflict, ValidationFailed
 from sirf.domain.raci import Actor
 from sirf.services.accounts import authenticate
 from sirf.services.context import Env
@@ -144,9 +144,3 @@ def _json(status: int, body: dict[str, Any]) -> JSONResponse:
     version = body.pop("_etag", body.get("version"))
     headers = {"ETag": f'"{version}"'} if isinstance(version, int) else None
     return JSONResponse(body, status_code=status, headers=headers)
-
-
-def refuse_stale(caller: Caller, version: int) -> None:
-    expected = caller.expected_version
-    if expected is not None and expected != version:
-        raise PreconditionFailed(f"the resource is at version {version}, not {expected}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sirf.domain.accounts import User
 from sirf.domain.describe import describe
 from sirf.domain.errors import NotFound, PermissionDenied, PreconditionFailed
 from sirf.domain.events import Event
@@ -26,11 +27,24 @@ class Env:
     framework: Framework
 
 
-def get_or_raise(uow: UnitOfWork, incident_id: int, *, for_update: bool = False) -> Incident:
-    incident = uow.incidents.get(incident_id, for_update=for_update)
+def get_or_raise(
+    uow: UnitOfWork, incident_id: int, *, for_update: bool = False, roles_only: bool = False
+) -> Incident:
+    incident = uow.incidents.get(incident_id, for_update=for_update, roles_only=roles_only)
     if incident is None:
         raise NotFound(f"incident #{incident_id} does not exist", incident=incident_id)
     return incident
+
+
+def user_or_raise(uow: UnitOfWork, username: str, *, needed_for: str = "") -> User:
+    """The user named, or NotFound saying how to create them (``needed_for`` says why we asked)."""
+    user = uow.users.get_by_username(username)
+    if user is None:
+        why = f" {needed_for}" if needed_for else ""
+        raise NotFound(
+            f"no user {username!r}{why}; create it first with `sirf user create {username}`", user=username
+        )
+    return user
 
 
 def load_for_change(uow: UnitOfWork, incident_id: int, expected_version: int | None) -> Incident:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sirf.domain.describe import describe
-from sirf.domain.errors import NotFound, ValidationFailed
+from sirf.domain.errors import ValidationFailed
 from sirf.domain.incident import Incident
 from sirf.domain.raci import Activity, Actor, OrgRole
 from sirf.domain.release import CriterionStatus, ReleaseCriterion
@@ -18,6 +18,7 @@ from sirf.services.context import (
     get_or_raise,
     load_for_change,
     save_and_inform,
+    user_or_raise,
 )
 from sirf.services.ports import Notification, UnitOfWork
 from sirf.services.sync import schedule_sync
@@ -143,9 +144,7 @@ def assign_role(
 
 
 def _check_assignable(uow: UnitOfWork, person: str) -> None:
-    user = uow.users.get_by_username(person)
-    if user is None:
-        raise NotFound(f"no user {person!r}; create it first with `sirf user create {person}`", user=person)
+    user = user_or_raise(uow, person)
     if user.org_role is OrgRole.VIEWER or user.disabled_at is not None:
         raise ValidationFailed(
             f"{person} is a viewer or disabled and cannot hold an incident role; "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sirf.domain.errors import NotFound
 from sirf.domain.incident import Incident
 from sirf.domain.raci import Activity, Actor
 from sirf.domain.roles import Team
@@ -17,6 +16,7 @@ from sirf.services.context import (
     get_or_raise,
     load_for_change,
     save_and_inform,
+    user_or_raise,
 )
 from sirf.services.ports import Notification, UnitOfWork
 
@@ -83,10 +83,8 @@ def update_task(
 def _check_owner(uow: UnitOfWork, owner: str) -> None:
     """Every critical-path task has a real owner (F4.2): someone who can be told and can act."""
     name = owner.strip().lower()
-    if name and uow.users.get_by_username(name) is None:
-        raise NotFound(
-            f"no user {name!r} to own the task; create it first with `sirf user create {name}`", user=name
-        )
+    if name:
+        user_or_raise(uow, name, needed_for="to own the task")
 
 
 def list_tasks(incident_id: int, *, uow: UnitOfWork) -> list[Task]:
@@ -126,9 +124,7 @@ def add_note(
     """Append a note; returns its timeline entry and the incident's new version (its ETag)."""
     with uow(write=True):
         # Appending needs no lock on the aggregate: the sequence number is taken atomically.
-        incident = uow.incidents.get(incident_id, roles_only=True)
-        if incident is None:
-            raise NotFound(f"incident #{incident_id} does not exist", incident=incident_id)
+        incident = get_or_raise(uow, incident_id, roles_only=True)
         check_allowed(env, Activity.ADD_NOTE, actor, incident)
         incident.add_note(
             text, actor=actor.username, at=env.clock.now(), max_length=env.framework.max_note_length

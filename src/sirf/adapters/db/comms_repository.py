@@ -283,13 +283,6 @@ class SqlOutbox:
             query = query.where(d.c.update_id == update_id)
         return [_delivery(row) for row in self.connection.execute(query.order_by(d.c.id)).mappings()]
 
-    def pending_count(self) -> int:
-        d = ct.deliveries
-        query = select(func.count()).where(
-            d.c.state.in_([DeliveryState.PENDING.value, DeliveryState.IN_FLIGHT.value])
-        )
-        return int(self.connection.execute(query).scalar_one())
-
     def channel_ref(self, incident_id: int, channel: str) -> str | None:
         cr = ct.channel_refs
         query = select(cr.c.external_ref).where(cr.c.incident_id == incident_id, cr.c.channel == channel)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from sirf.adapters.db import incident_rows as rows
@@ -280,9 +280,6 @@ class SqlIncidentRepository:
         query = select(tl).where(tl.c.incident_id == incident_id).order_by(tl.c.seq.desc()).limit(1)
         row = self.connection.execute(query).mappings().first()
         return _entry(row) if row else None
-
-    def count(self) -> int:
-        return int(self.connection.execute(select(func.count()).select_from(t.incidents)).scalar_one())
 
 
 def _event_row(incident_id: int, seq: int, event: Event) -> dict[str, Any]:
