@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import ClassVar
 
 from sirf.domain.errors import ValidationFailed
@@ -19,43 +18,7 @@ from sirf.domain.regions import Region
 from sirf.domain.roles import Role, Team
 from sirf.domain.scope import IncidentKind
 from sirf.domain.severity import Severity
-
-# CSAT within this many percentage points of the baseline counts as stable.
-CSAT_STABLE_MARGIN = 2.0
-
-
-class QueueHealth(StrEnum):
-    """F8.5 queue health, as the handbook names it."""
-
-    HEALTHY = "healthy"
-    STRAINED = "strained"
-    CRITICAL = "critical"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
-
-
-class Segment(StrEnum):
-    """F8.6 customer segments."""
-
-    ENTERPRISE = "enterprise"
-    SMB = "smb"
-    PERSONAL = "personal"
-
-    @property
-    def label(self) -> str:
-        return "SMB" if self is Segment.SMB else self.value.capitalize()
-
-
-class CsatTrend(StrEnum):
-    STABLE = "stable"
-    DECLINING = "declining"
-    IMPROVING = "improving"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
+from sirf.domain.tickets import CsatTrend, QueueHealth, Segment
 
 
 @dataclass(frozen=True)
@@ -121,10 +84,7 @@ class TicketFigures:
     def csat_trend(self) -> CsatTrend | None:
         if self.csat_percent is None or self.csat_baseline_percent is None:
             return None
-        change = self.csat_percent - self.csat_baseline_percent
-        if abs(change) <= CSAT_STABLE_MARGIN:
-            return CsatTrend.STABLE
-        return CsatTrend.IMPROVING if change > 0 else CsatTrend.DECLINING
+        return CsatTrend.between(self.csat_percent, self.csat_baseline_percent)
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,12 @@ from sirf.domain.roles import Role, Source, Team
 from sirf.domain.scope import IncidentKind
 from sirf.domain.severity import Severity
 from sirf.domain.tasks import TaskStatus
+from sirf.domain.tickets import QueueHealth, Segment
 from sirf.domain.triggers import ImpactFacts
 from sirf.templates.build import build_context
 from sirf.templates.context import (
     IssueCount,
-    QueueHealth,
     RegionCount,
-    Segment,
     SegmentCount,
     TemplateContext,
     TicketFigures,
