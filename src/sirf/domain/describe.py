@@ -40,7 +40,51 @@ _DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "delivery.outcome": lambda d: (
         f"update {d['update_id']} to {d['channel']}: {d['state']} {d['detail']}".rstrip()
     ),
+    "tickets.tag_created": lambda d: f"ticket tag {d['tag']} created",
+    "tickets.tag_retired": lambda d: f"ticket tag {d['tag']} retired ({d['linked']} tickets linked)",
+    "tickets.rule_set": lambda d: "ticket linking rule set: " + _rule(d["rule"]),
+    "tickets.linked": lambda d: (
+        f"{_count(d['refs'], 'ticket')} linked by {d['reason']} ({_refs(d['refs'])}); {d['linked']} linked"
+    ),
+    "tickets.unlinked": lambda d: (
+        f"{_count(d['refs'], 'ticket')} unlinked ({_refs(d['refs'])}); {d['linked']} linked"
+    ),
+    "tickets.tagged": lambda d: (
+        f"tag {d['tag']} {'added to' if d['action'] == 'add' else 'removed from'} "
+        f"{_count(d['refs'], 'ticket')}: {d['outcome']} {d['detail']}".rstrip()
+    ),
+    "tickets.bulk_reply_started": lambda d: (
+        f"bulk reply {d['run_id']} started from {d['source']} {d['source_ref']}: "
+        f"{d['targets']} tickets, {d['skipped']} left out"
+        + (f", status -> {d['status_change']}" if d.get("status_change") else "")
+    ),
+    "tickets.replied": lambda d: (
+        f"bulk reply {d['run_id']} sent to {_count(d['refs'], 'ticket')} ({_refs(d['refs'])})"
+    ),
+    "tickets.bulk_reply_finished": lambda d: (
+        f"bulk reply {d['run_id']} {d['state']}: {d['replied']} replied, {d['skipped']} left out, "
+        f"{d['failed']} failed"
+    ),
 }
+
+
+def _count(refs: list[str], noun: str) -> str:
+    return f"{len(refs)} {noun}" + ("" if len(refs) == 1 else "s")
+
+
+def _refs(refs: list[str], shown: int = 5) -> str:
+    head = ", ".join(f"#{ref}" for ref in refs[:shown])
+    return head + (f" and {len(refs) - shown} more" if len(refs) > shown else "")
+
+
+def _rule(rule: dict[str, Any]) -> str:
+    parts = []
+    if rule.get("keywords"):
+        parts.append("keywords " + ", ".join(repr(k) for k in rule["keywords"]))
+    for key in ("form", "organization", "since", "until"):
+        if rule.get(key):
+            parts.append(f"{key} {rule[key]}")
+    return "; ".join(parts) or "(none)"
 
 
 def describe(event_type: str, data: dict[str, Any]) -> str:

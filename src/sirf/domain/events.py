@@ -182,6 +182,80 @@ class DeliveryOutcome(Event):
     detail: str
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TicketTagCreated(Event):
+    type: ClassVar[str] = "tickets.tag_created"
+    tag: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TicketTagRetired(Event):
+    type: ClassVar[str] = "tickets.tag_retired"
+    tag: str
+    linked: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LinkRuleSet(Event):
+    type: ClassVar[str] = "tickets.rule_set"
+    rule: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TicketsLinked(Event):
+    type: ClassVar[str] = "tickets.linked"
+    refs: tuple[str, ...]
+    reason: str
+    linked: int  # linked tickets after this change
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TicketsUnlinked(Event):
+    type: ClassVar[str] = "tickets.unlinked"
+    refs: tuple[str, ...]
+    linked: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TicketsTagged(Event):
+    """A tag operation in the ticket system finished (or gave up)."""
+
+    type: ClassVar[str] = "tickets.tagged"
+    tag: str
+    action: str  # add | remove
+    refs: tuple[str, ...]
+    outcome: str  # done | failed
+    detail: str = ""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BulkReplyStarted(Event):
+    type: ClassVar[str] = "tickets.bulk_reply_started"
+    run_id: int
+    source: str
+    source_ref: str
+    targets: int
+    skipped: int
+    status_change: str | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TicketsReplied(Event):
+    type: ClassVar[str] = "tickets.replied"
+    run_id: int
+    refs: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BulkReplyFinished(Event):
+    type: ClassVar[str] = "tickets.bulk_reply_finished"
+    run_id: int
+    state: str
+    replied: int
+    skipped: int
+    failed: int
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -203,5 +277,14 @@ EVENT_TYPES: dict[str, type[Event]] = {
         UpdateApproved,
         UpdatePublished,
         DeliveryOutcome,
+        TicketTagCreated,
+        TicketTagRetired,
+        LinkRuleSet,
+        TicketsLinked,
+        TicketsUnlinked,
+        TicketsTagged,
+        BulkReplyStarted,
+        TicketsReplied,
+        BulkReplyFinished,
     )
 }
