@@ -38,7 +38,7 @@ def vendor_app(handler: Handler) -> Starlette:
 @contextmanager
 def serve(handler: Handler) -> Iterator[str]:
     """Yield the base URL of a running server; stop it afterwards."""
-    listener = socket.socket()
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY by asyncio
     listener.bind(("127.0.0.1", 0))  # bound here, so no other process can take the port meanwhile
     port = listener.getsockname()[1]
     config = uvicorn.Config(
