@@ -41,6 +41,7 @@ from sirf.services.ports import (
     UnitOfWork,
     UserRepository,
 )
+from sirf.services.ticket_store import IncidentTag, TicketStore
 
 # A weekday morning inside the default EMEA shift (07-15 UTC).
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -75,6 +76,7 @@ class FakeStore:
     idempotency: dict[tuple[int, str], tuple[StoredResponse, datetime]] = field(default_factory=dict)
     notifications: list[Notification] = field(default_factory=list)
     reminders: list[Reminder] = field(default_factory=list)
+    ticket_tags: dict[int, IncidentTag] = field(default_factory=dict)
     last_incident_id: int = 0
 
     def timeline(self, incident_id: int) -> list[TimelineEntry]:
@@ -100,6 +102,7 @@ class _Transaction:
         self.idempotency = FakeIdempotencyStore(store, self)
         self.notifications = FakeNotificationRepository(store, self)
         self.reminders = FakeReminderStore(store, self)
+        self.tickets = FakeTicketStore(store, self)
 
     def check(self, *, write: bool) -> None:
         if self.finished:
@@ -401,6 +404,33 @@ class FakeReminderStore(ReminderStore):
         return [r for r in self._store.reminders if r.incident_id == incident_id]
 
 
+class FakeTicketStore(TicketStore):
+    """Only the incident tag's lifecycle: the ticket use cases themselves are tested on real databases."""
+
+    def __init__(self, store: FakeStore, transaction: _Transaction) -> None:
+        self._store = store
+        self._tx = transaction
+
+    def add_tag(self, incident_id: int, tag: str, at: datetime) -> None:
+        self._tx.check(write=True)
+        if any(t.tag == tag for t in self._store.ticket_tags.values()):
+            raise AssertionError(f"tag {tag} is taken")
+        self._store.ticket_tags[incident_id] = IncidentTag(incident_id, tag, None, at, None)
+
+    def tag_of(self, incident_id: int) -> IncidentTag | None:
+        self._tx.check(write=False)
+        return self._store.ticket_tags.get(incident_id)
+
+    def retire_tag(self, incident_id: int, at: datetime) -> None:
+        self._tx.check(write=True)
+        tag = self._store.ticket_tags[incident_id]
+        self._store.ticket_tags[incident_id] = replace(tag, retired_at=tag.retired_at or at)
+
+    def linked_count(self, incident_id: int) -> int:
+        self._tx.check(write=False)
+        return 0
+
+
 # ----- the unit of work ---------------------------------------------------------------------------
 
 
@@ -447,6 +477,10 @@ class FakeUnitOfWork(UnitOfWork):
     @property
     def reminders(self) -> FakeReminderStore:
         return self._current().reminders
+
+    @property
+    def tickets(self) -> FakeTicketStore:
+        return self._current().tickets
 
     def __call__(self, *, write: bool) -> FakeUnitOfWork:
         self._requested_write = write

@@ -149,7 +149,8 @@ def test_notes_may_be_added_to_a_closed_incident_but_nothing_else(
     incident_id = declare()
     incidents.change_phase(incident_id, Phase.RESOLUTION, actor=ANA, uow=uow, env=env)
     incidents.change_phase(incident_id, Phase.CLOSURE, actor=ANA, uow=uow, env=env)
-    assert work.add_note(incident_id, "postmortem scheduled", actor=ANA, uow=uow, env=env)[0].seq == 4
+    # declared, resolution, closure, ticket tag retired, then the note
+    assert work.add_note(incident_id, "postmortem scheduled", actor=ANA, uow=uow, env=env)[0].seq == 5
     before = snapshot(uow)
     with pytest.raises(InvalidTransition):
         work.add_task(incident_id, "Too late", owner="bo", due_at=None, actor=ANA, uow=uow, env=env)

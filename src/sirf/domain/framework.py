@@ -14,6 +14,7 @@ from sirf.domain.raci import DEFAULT_MATRIX, RaciMatrix
 from sirf.domain.regions import DEFAULT_REGION_HOURS, RegionHours, Roster
 from sirf.domain.roles import Role
 from sirf.domain.severity import Severity
+from sirf.domain.ticket_policy import TicketPolicy
 from sirf.domain.triggers import DEFAULT_TRIGGERS, TriggerRules
 
 DEFAULT_SEVERITY_DESCRIPTIONS: dict[Severity, str] = {
@@ -43,3 +44,5 @@ class Framework:
     max_note_length: int = 10_000
     # F8: installation overrides of communication templates (name -> Jinja2 source), checked at load.
     template_overrides: Mapping[str, str] = field(default_factory=dict)
+    # F5.1, F8.5-F8.6, F9.5: tags, bulk-reply exclusions and macros, SLA, surges, queue health.
+    tickets: TicketPolicy = field(default_factory=TicketPolicy)

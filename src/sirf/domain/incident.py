@@ -413,6 +413,12 @@ class Incident:
             )
         )
 
+    def record_ticket_event(self, event: ev.Event) -> None:
+        """The ticket use cases' facts (tag created or retired, tickets linked) join the timeline."""
+        if not event.type.startswith("tickets."):
+            raise ValueError(f"{event.type} is not a ticket event")
+        self._record(event)
+
     # ----- internals ----------------------------------------------------------------------------
 
     def _ensure_not_closed(self) -> None:

@@ -18,6 +18,7 @@ from sirf.services.context import Env, check_allowed, get_or_raise, load_for_cha
 from sirf.services.engagement import propose_vacant_roles
 from sirf.services.ports import IncidentPage, IncidentQuery, UnitOfWork
 from sirf.services.sync import schedule_sync
+from sirf.services.tickets import open_ticket_tag, retire_ticket_tag
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def declare_incident(declaration: Declaration, *, actor: Actor, uow: UnitOfWork,
         )
     with uow(write=True):
         uow.incidents.add(incident)
+        open_ticket_tag(uow, env, incident, now)
         if propose_vacant_roles(incident, before=[], uow=uow, env=env, actor=actor, at=now):
             uow.incidents.save(incident)
         uow.commit()
@@ -127,6 +129,8 @@ def change_phase(
             activity = Activity.REOPEN_INCIDENT
         check_allowed(env, activity, actor, incident)
         incident.move_to(target, actor=actor.username, at=env.clock.now(), reason=reason)
+        if target is Phase.CLOSURE:
+            retire_ticket_tag(uow, incident, env.clock.now())
         save_and_inform(uow, env, activity, incident, actor)
         uow.commit()
     return incident

@@ -15,6 +15,8 @@ from sirf.adapters.db.account_repository import (
 from sirf.adapters.db.comms_repository import SqlOutbox, SqlReminders, SqlStatusPage, SqlUpdateRepository
 from sirf.adapters.db.engine import WRITE_FLAG, Database
 from sirf.adapters.db.incident_repository import SqlIncidentRepository
+from sirf.adapters.db.ticket_repository import SqlTicketStore
+from sirf.adapters.db.ticket_work_repository import SqlTicketWork
 from sirf.adapters.db.web_repository import SqlCredentials, SqlInvitations, SqlLoginFailures, SqlSessions
 
 
@@ -41,6 +43,8 @@ class SqlUnitOfWork:
     sessions: SqlSessions
     invitations: SqlInvitations
     login_failures: SqlLoginFailures
+    tickets: SqlTicketStore
+    ticket_work: SqlTicketWork
 
     def __init__(self, database: Database, *, keep_connection: bool = False) -> None:
         self.database = database
@@ -100,6 +104,8 @@ class SqlUnitOfWork:
         self.sessions = SqlSessions(connection)
         self.invitations = SqlInvitations(connection)
         self.login_failures = SqlLoginFailures(connection)
+        self.tickets = SqlTicketStore(connection)
+        self.ticket_work = SqlTicketWork(connection)
 
     def commit(self) -> None:
         if self._depth == 1 and self._transaction is not None:
