@@ -22,6 +22,12 @@
 | SIRF_STATUSPAGE_COMPONENTS | (none) | `name=componentId,...` for Statuspage |
 | SIRF_SLACK_WEBHOOKS | (none) | `channel=https://hooks.slack.com/...,...` (the URLs are secrets) |
 | SIRF_SLACK_EXECUTIVE_CHANNEL | (none) | which of those channels gets only the executive summary |
+| SIRF_ZENDESK_URL | (none) | Zendesk base URL, e.g. https://acme.zendesk.com (unset: built-in tickets) |
+| SIRF_ZENDESK_EMAIL | (none) | the Zendesk agent whose API token sirf uses |
+| SIRF_ZENDESK_API_TOKEN | (none) | Zendesk API token (secret) |
+| SIRF_ZENDESK_WEBHOOK_SECRET | (none) | Zendesk webhook signing secret (secret), for its webhook |
+| SIRF_ZENDESK_RATE_LIMIT | 200 | requests per minute of the Zendesk plan (Team 200, Enterprise 700) |
+| SIRF_ZENDESK_RATE_SHARE | 0.5 | share of that limit sirf may use (agents and other apps share the account) |
 
 A vendor is either fully configured or not at all: status.io needs its API ID, key and page id;
 Statuspage its key and page id. A partial set stops start-up with the missing variable named.
@@ -58,6 +64,12 @@ SETTINGS_DOC: dict[str, str] = {
     "SIRF_STATUSPAGE_COMPONENTS": "Statuspage components: name=componentId,...",
     "SIRF_SLACK_WEBHOOKS": "Slack incoming webhooks: channel=url,... (the URLs are secrets)",
     "SIRF_SLACK_EXECUTIVE_CHANNEL": "the Slack channel (from SIRF_SLACK_WEBHOOKS) for executive summaries",
+    "SIRF_ZENDESK_URL": "Zendesk base URL, e.g. https://acme.zendesk.com (unset: the built-in ticket store)",
+    "SIRF_ZENDESK_EMAIL": "the Zendesk agent email the API token belongs to",
+    "SIRF_ZENDESK_API_TOKEN": "Zendesk API token (secret)",
+    "SIRF_ZENDESK_WEBHOOK_SECRET": "Zendesk webhook signing secret (secret)",
+    "SIRF_ZENDESK_RATE_LIMIT": "requests per minute of the Zendesk plan (default 200)",
+    "SIRF_ZENDESK_RATE_SHARE": "share of the Zendesk rate limit sirf may use (default 0.5)",
 }
 
 STATUSIO_URL = "https://api.status.io/v2"
@@ -113,6 +125,12 @@ class Settings:
     statuspage_components: Mapping[str, str] = field(default_factory=dict)
     slack_webhooks: Mapping[str, Secret] = field(default_factory=dict)
     slack_executive_channel: str | None = None
+    zendesk_url: str | None = None
+    zendesk_email: str | None = None
+    zendesk_api_token: Secret | None = None
+    zendesk_webhook_secret: Secret | None = None
+    zendesk_rate_limit: int = 200
+    zendesk_rate_share: float = 0.5
 
     @property
     def is_sqlite(self) -> bool:
@@ -143,7 +161,8 @@ class Settings:
             log_level=environ.get("SIRF_LOG_LEVEL", "INFO").upper(),
             status_page_name=_page_name(environ.get("SIRF_STATUS_PAGE_NAME", "sirf status")),
         )
-        return _with_slack(_with_statuspage(_with_statusio(settings, environ), environ), environ)
+        settings = _with_slack(_with_statuspage(_with_statusio(settings, environ), environ), environ)
+        return _with_zendesk(settings, environ)
 
 
 def _page_name(value: str) -> str:
@@ -251,6 +270,52 @@ def _with_slack(settings: Settings, environ: Mapping[str, str]) -> Settings:
         )
     webhooks = {name: Secret(url) for name, url in raw.items()}
     return replace(settings, slack_webhooks=webhooks, slack_executive_channel=executive)
+
+
+def _with_zendesk(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    url = environ.get("SIRF_ZENDESK_URL") or None
+    email = (environ.get("SIRF_ZENDESK_EMAIL") or "").strip() or None
+    token = _secret(environ.get("SIRF_ZENDESK_API_TOKEN"))
+    webhook_secret = _secret(environ.get("SIRF_ZENDESK_WEBHOOK_SECRET"))
+    rate_given = bool(environ.get("SIRF_ZENDESK_RATE_LIMIT") or environ.get("SIRF_ZENDESK_RATE_SHARE"))
+    _all_or_nothing(
+        "Zendesk",
+        {"SIRF_ZENDESK_URL": url, "SIRF_ZENDESK_EMAIL": email, "SIRF_ZENDESK_API_TOKEN": token},
+        dependents={
+            "SIRF_ZENDESK_WEBHOOK_SECRET": webhook_secret is not None,
+            "SIRF_ZENDESK_RATE_*": rate_given,
+        },
+    )
+    if email is not None and ("@" not in email or len(email) > 254):
+        raise ValidationFailed(
+            f"SIRF_ZENDESK_EMAIL={email!r} is not an email address", field="SIRF_ZENDESK_EMAIL"
+        )
+    if webhook_secret is not None and len(webhook_secret.reveal()) < 16:
+        raise ValidationFailed(
+            "SIRF_ZENDESK_WEBHOOK_SECRET is too short: copy the webhook's signing secret from Zendesk",
+            field="SIRF_ZENDESK_WEBHOOK_SECRET",
+        )
+    rate = _int(environ, "SIRF_ZENDESK_RATE_LIMIT", 200, low=10, high=100_000)
+    raw_share = environ.get("SIRF_ZENDESK_RATE_SHARE") or "0.5"
+    try:
+        share = float(raw_share)
+    except ValueError:
+        share = -1.0
+    if not 0.05 <= share <= 1.0:
+        raise ValidationFailed(
+            f"SIRF_ZENDESK_RATE_SHARE={raw_share!r}: use a fraction from 0.05 to 1 "
+            "(0.5 leaves half for agents)",
+            field="SIRF_ZENDESK_RATE_SHARE",
+        )
+    return replace(
+        settings,
+        zendesk_url=_vendor_url(settings, "SIRF_ZENDESK_URL", url) if url else None,
+        zendesk_email=email,
+        zendesk_api_token=token,
+        zendesk_webhook_secret=webhook_secret,
+        zendesk_rate_limit=rate,
+        zendesk_rate_share=share,
+    )
 
 
 def _secret(raw: str | None) -> Secret | None:

@@ -109,7 +109,7 @@ def test_an_update_goes_from_template_to_status_io_and_slack(
         assert published.json()["state"] == "published", published.text
 
         worker = make_worker(wired, name="e2e")
-        assert worker.deliver_due() == 2
+        assert worker.deliveries.deliver_due() == 2
         deliveries = team.call("carol", "GET", f"/incidents/{incident_id}/deliveries").json()["items"]
 
     assert {d["channel"]: (d["state"], d["last_error"]) for d in deliveries} == {

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import logging
 import threading
-
-from sirf.services.delivery import Worker
+from typing import Protocol
 
 log = logging.getLogger("sirf.worker")
+
+
+class Worker(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def run_once(self) -> int: ...
 
 
 class WorkerLoop:
