@@ -45,6 +45,7 @@ class FakeDrafting:
         next_update_at: datetime | None,
         requested_by: str,
         public_state: PublicState | None,
+        tickets: object = None,
     ) -> str:
         due = f" Next update by {next_update_at:%H:%M} UTC." if next_update_at else ""
         return f"{template} #{update_number} for {incident.title}.{due}"

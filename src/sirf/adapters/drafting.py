@@ -20,6 +20,7 @@ from sirf.rendering.render import render_update
 from sirf.services.drafting import RenderedText, TemplateInfo
 from sirf.services.publishing import Channel
 from sirf.templates.build import build_context
+from sirf.templates.context import TicketFigures
 from sirf.templates.registry import get_template
 
 
@@ -45,6 +46,7 @@ class TemplateDrafting:
         next_update_at: datetime | None,
         requested_by: str,
         public_state: PublicState | None,
+        tickets: TicketFigures | None = None,
     ) -> str:
         context = build_context(
             incident,
@@ -55,6 +57,7 @@ class TemplateDrafting:
             next_update_at=next_update_at,
             requested_by=requested_by,
             public_state=public_state,
+            tickets=tickets,
         )
         return render_update(template, context, self.overrides).markdown
 

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sirf.domain.impact import QueueThresholds
+from sirf.domain.sla import SlaPolicy
+from sirf.domain.surge import SurgePolicy
 from sirf.domain.tickets import TagClassifier
 
 DEFAULT_TAG_CONVENTION = "incident_{id}"
@@ -20,5 +22,7 @@ class TicketPolicy:
     # Approved reply texts an admin put in the framework file: name -> text with merge fields.
     macros: Mapping[str, str] = field(default_factory=dict)
     queue_health: QueueThresholds = field(default_factory=QueueThresholds)
+    sla: SlaPolicy = field(default_factory=SlaPolicy)
+    surge: SurgePolicy = field(default_factory=SurgePolicy)
     # CSAT of incident tickets is compared with all ratings over this many days (F9.4).
     csat_baseline_days: int = 30

@@ -34,6 +34,9 @@ from sirf.domain.updates import (
 from sirf.services.context import Env, check_allowed, ensure_may_act, get_or_raise
 from sirf.services.drafting import Drafting, RenderedText
 from sirf.services.ports import Notification, UnitOfWork
+from sirf.services.ticket_figures import figures_in
+from sirf.templates.context import TicketFigures
+from sirf.templates.impact_figures import ticket_figures
 
 UPDATE_REMINDERS = (ReminderKind.UPDATE_DUE, ReminderKind.UPDATE_OVERDUE)
 
@@ -101,6 +104,7 @@ def draft_update(
             next_update_at=announced,
             requested_by=actor.username,
             public_state=state,
+            tickets=_ticket_figures(uow, env, incident_id),
         )
         update = StatusUpdate(
             id=0,
@@ -403,3 +407,10 @@ def _reschedule_update_reminders(
     remind_at = env.framework.cadence.reminder_time(published_at=now, due=due)
     uow.reminders.schedule(incident.id, ReminderKind.UPDATE_DUE, remind_at, now)
     uow.reminders.schedule(incident.id, ReminderKind.UPDATE_OVERDUE, due, now)
+
+
+def _ticket_figures(uow: UnitOfWork, env: Env, incident_id: int) -> TicketFigures | None:
+    """What the linked tickets say, for the template; None (the handbook's blanks) without tickets."""
+    if uow.tickets.linked_count(incident_id) == 0:
+        return None
+    return ticket_figures(figures_in(uow, env, incident_id).impact)

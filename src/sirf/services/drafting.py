@@ -13,6 +13,7 @@ from typing import Protocol
 from sirf.domain.incident import Incident
 from sirf.domain.public_state import PublicState
 from sirf.domain.updates import Audience
+from sirf.templates.context import TicketFigures
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Drafting(Protocol):
         next_update_at: datetime | None,
         requested_by: str,
         public_state: PublicState | None,
+        tickets: TicketFigures | None = None,
     ) -> str: ...
 
     def formats(self, markdown: str) -> RenderedText: ...

@@ -146,13 +146,15 @@ class SqlTicketStore:
         return str(count + 1)
 
     def satisfaction_counts(
-        self, system: str, since: datetime, *, excluding_incident: int | None = None
+        self, system: str | None, since: datetime, *, excluding_incident: int | None = None
     ) -> tuple[int, int]:
         """(good, bad) ratings given since ``since``, leaving out one incident's linked tickets."""
         t, links = tt.tickets, tt.ticket_links
         query = select(t.c.satisfaction, func.count()).where(
-            t.c.system == system, t.c.satisfaction_at >= since, t.c.satisfaction.is_not(None)
+            t.c.satisfaction_at >= since, t.c.satisfaction.is_not(None)
         )
+        if system is not None:
+            query = query.where(t.c.system == system)
         if excluding_incident is not None:
             linked = select(links.c.ticket_id).where(links.c.incident_id == excluding_incident)
             query = query.where(t.c.id.not_in(linked))
