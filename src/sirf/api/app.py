@@ -9,7 +9,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from sirf import __version__
-from sirf.api import routes_accounts, routes_engagement, routes_incidents, routes_updates
+from sirf.api import (
+    routes_accounts,
+    routes_engagement,
+    routes_incidents,
+    routes_tickets,
+    routes_updates,
+    routes_webhooks,
+)
 from sirf.api.errors import install_error_handlers, problem
 from sirf.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from sirf.bootstrap import Container
@@ -29,6 +36,8 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_engagement.router)
     app.include_router(routes_updates.router)
     app.include_router(routes_accounts.router)
+    app.include_router(routes_tickets.router)
+    app.include_router(routes_webhooks.router)
     install_web(app)
 
     @app.get("/healthz", tags=["health"], summary="The process is up")

@@ -133,3 +133,47 @@ class ApproveBody(Body):
 
 class PublishBody(Body):
     dry_run: bool = False
+
+
+TicketRef = Annotated[str, Field(min_length=1, max_length=64)]
+Keyword = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class TicketBody(Body):
+    subject: Annotated[str, Field(min_length=1, max_length=500)]
+    requester: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Text = ""
+    priority: Annotated[str, Field(max_length=10)] = "normal"
+    organization: Annotated[str, Field(max_length=200)] | None = None
+    form: Annotated[str, Field(max_length=100)] | None = None
+    tags: Annotated[list[Annotated[str, Field(max_length=80)]], Field(max_length=50)] = []
+    public: bool = True
+
+
+class MatchBody(Body):
+    query: Annotated[str, Field(max_length=500)] = ""
+    since: Annotated[str, Field(max_length=40)] | None = None  # "2h", "30m", "1d" or an ISO time
+    tag: Annotated[str, Field(max_length=80)] | None = None
+    unsolved_only: bool = False
+    limit: Annotated[int, Field(ge=1, le=20_000, strict=True)] = 1000
+    confirm: bool = False  # false: preview only; true: link what the query finds
+
+
+class TicketRefsBody(Body):
+    tickets: Annotated[list[TicketRef], Field(min_length=1, max_length=20_000)]
+
+
+class RuleBody(Body):
+    keywords: Annotated[list[Keyword], Field(max_length=20)] = []
+    form: Annotated[str, Field(max_length=100)] | None = None
+    organization: Annotated[str, Field(max_length=200)] | None = None
+    since: UtcTime | None = None
+    until: UtcTime | None = None
+
+
+class BulkReplyBody(Body):
+    update: Annotated[int, Field(ge=1, strict=True)] | None = None
+    macro: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    status: Annotated[str, Field(max_length=10)] | None = None
+    public: bool = True
+    dry_run: bool = False
