@@ -20,6 +20,7 @@ from sirf.domain.roles import Role
 from sirf.domain.severity import Severity
 from sirf.domain.triggers import DEFAULT_TRIGGERS, TriggerRules
 from sirf.framework.cadence_section import read_cadence, read_reviewers
+from sirf.framework.tickets_section import read_tickets
 
 T = TypeVar("T")
 SECTIONS = (
@@ -33,6 +34,7 @@ SECTIONS = (
     "templates",
     "cadence",
     "reviewers",
+    "tickets",
 )
 
 
@@ -73,6 +75,7 @@ def framework_from_mapping(data: Mapping[str, Any], *, source: str = "framework"
         template_overrides=reader.templates(data.get("templates", {})),
         cadence=read_cadence(reader, data.get("cadence", {})),
         sirt_reviewers=read_reviewers(reader, data.get("reviewers", {})),
+        tickets=read_tickets(reader, data.get("tickets", {})),
     )
 
 
