@@ -49,7 +49,11 @@ def notifications(session: Session, limit: int | None, as_json: bool) -> None:
         print_json(page)
         return
     rows = [
-        [local_time(n.get("created_at")), f"#{n.get('incident_id')}", text(n.get("message"))]
+        [
+            local_time(n.get("created_at")),
+            f"#{n['incident_id']}" if n.get("incident_id") else "-",
+            text(n.get("message")),
+        ]
         for n in page.get("items") or []
     ]
     if rows:

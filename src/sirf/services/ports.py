@@ -51,7 +51,7 @@ class StoredResponse:
 
 @dataclass(frozen=True)
 class Notification:
-    incident_id: int
+    incident_id: int | None  # None: not about one incident (a ticket surge before any incident)
     recipient: str
     message: str
     created_at: datetime

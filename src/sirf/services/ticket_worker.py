@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sirf.domain import events as ev
 from sirf.domain.delivery import RetryPolicy
+from sirf.domain.errors import DomainError
+from sirf.domain.regions import region_on_shift
+from sirf.domain.roles import Role
+from sirf.domain.surge import Surge
 from sirf.logs import redact
 from sirf.services.bulk_runner import BulkReplyRunner
 from sirf.services.context import Env
-from sirf.services.ports import UnitOfWork
+from sirf.services.ports import Notification, UnitOfWork
+from sirf.services.ticket_figures import find_surges, refresh_impact_facts
 from sirf.services.ticket_inbox import EventParser, process_inbox
 from sirf.services.ticket_ports import MAX_BATCH, DeliveryFailed, TicketSystem
 from sirf.services.ticket_store import TagOp
@@ -33,6 +39,12 @@ class TicketJobs:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     lease: timedelta = timedelta(minutes=2)
     runner: BulkReplyRunner | None = None
+    facts_interval: float = 60.0  # seconds between refreshes of impact facts from the tickets
+    surge_interval: float = 300.0  # seconds between surge checks
+    monotonic: Callable[[], float] = time.monotonic
+    _last_facts: float | None = None
+    _last_surges: float | None = None
+    _proposed: dict[str, float] = field(default_factory=dict)  # surge label -> when it was proposed
 
     def __post_init__(self) -> None:
         if self.runner is None:
@@ -45,7 +57,61 @@ class TicketJobs:
         handled += self.apply_tag_ops()
         assert self.runner is not None
         handled += self.runner.run_once(budget=self.reply_budget)
+        self.refresh_facts()
+        self.watch_surges()
         return handled
+
+    def _due(self, last: float | None, interval: float) -> bool:
+        return last is None or self.monotonic() - last >= interval
+
+    def refresh_facts(self) -> int:
+        """F7: "several customers affected" and "SLA at risk" follow the linked tickets."""
+        if not self._due(self._last_facts, self.facts_interval):
+            return 0
+        self._last_facts = self.monotonic()
+        uow = self.uow_factory()
+        with uow(write=False):
+            incidents = [tag.incident_id for tag in uow.tickets.active_tags()]
+        changed = 0
+        for incident_id in incidents:
+            try:
+                changed += refresh_impact_facts(incident_id, uow=self.uow_factory(), env=self.env)
+            except DomainError as error:  # e.g. closed meanwhile: the next pass sees it
+                log.info("impact facts of #%s not refreshed: %s", incident_id, error.message)
+        return changed
+
+    def watch_surges(self) -> int:
+        """Tell the SMOC and CMOC on call about a surge no active incident covers (F7, F5.2)."""
+        if not self._due(self._last_surges, self.surge_interval):
+            return 0
+        self._last_surges = self.monotonic()
+        now = self.env.clock.now()
+        surges = find_surges(uow=self.uow_factory(), env=self.env, system=self.system.name, now=now)
+        fresh = [s for s in surges if self.monotonic() - self._proposed.get(s.label, -1e12) >= 4 * 3600]
+        if not fresh:
+            return 0
+        uow = self.uow_factory()
+        with uow(write=True):
+            covered = self._covered(uow, fresh)
+            notes = [
+                n for s in fresh if s.label not in covered for n in surge_notifications(self.env, s, now)
+            ]
+            uow.notifications.add_all(notes)
+            uow.commit()
+        for surge in fresh:
+            self._proposed[surge.label] = self.monotonic()
+        return len(notes)
+
+    def _covered(self, uow: UnitOfWork, surges: list[Surge]) -> set[str]:
+        """Surges whose tickets are mostly linked to an active incident already."""
+        covered: set[str] = set()
+        active = {tag.incident_id for tag in uow.tickets.active_tags()}
+        for surge in surges:
+            stored = uow.tickets.by_refs(self.system.name, list(surge.refs))
+            linked = sum(1 for s in stored.values() if set(uow.tickets.incidents_of(s.id)) & active)
+            if linked * 2 >= len(surge.refs):
+                covered.add(surge.label)
+        return covered
 
     def apply_tag_ops(self, limit: int = 10) -> int:
         uow = self.uow_factory()
@@ -98,3 +164,15 @@ class TicketJobs:
             )
             uow.incidents.append(op.incident_id, [event], expected_version=None)
             uow.commit()
+
+
+def surge_notifications(env: Env, surge: Surge, now: datetime) -> list[Notification]:
+    region = region_on_shift(env.framework.region_hours, now)
+    people = {env.framework.roster.on_call(role, region) for role in (Role.SMOC, Role.CMOC)} - {None}
+    orgs = ", ".join(surge.organisations[:5]) or "no organisation named"
+    message = (
+        f"ticket surge: {surge.reason}. Organisations: {orgs}. Samples: "
+        + "; ".join(surge.sample_subjects[:3])
+        + ". Declare an incident with `sirf declare` or see `sirf tickets surges`."
+    )
+    return [Notification(None, person, message[:2000], now) for person in sorted(p for p in people if p)]

@@ -180,7 +180,8 @@ notifications = Table(
     "notifications",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    # No incident for notices about tickets before any incident exists (a surge proposal).
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=True),
     Column("recipient", String(100), nullable=False, index=True),
     Column("message", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),

@@ -18,6 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.alter_column("incident_id", existing_type=sa.Integer(), nullable=True)
     op.create_table(
         "tickets",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -177,6 +179,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM notifications WHERE incident_id IS NULL")
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.alter_column("incident_id", existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table("bulk_reply_items", schema=None) as batch_op:
         batch_op.drop_index("ix_bulk_reply_items_run_id_state")
 
