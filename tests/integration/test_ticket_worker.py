@@ -1,0 +1,157 @@
+"""The worker's ticket passes beside bulk replies: impact facts that follow the linked tickets (F7
+triggers), surge proposals to the people on call, and tag operations recorded on the timeline."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from sirf.adapters.builtin_tickets import BuiltinTickets
+from sirf.bootstrap import Container
+from sirf.domain.framework import Framework
+from sirf.domain.regions import Region, Roster
+from sirf.domain.roles import Role
+from sirf.domain.tickets import Ticket, TicketPriority
+from sirf.services.context import get_or_raise
+from sirf.services.ticket_worker import TicketJobs
+from sirf.services.tickets import BUILTIN
+from tests.integration.ticket_support import declare, events_of, new_builtin, tag_of
+from tests.services.fakes import FakeClock
+
+pytestmark = pytest.mark.storage
+
+ROSTER = Roster({role: {region: [f"{role.value}-{region.value}"] for region in Region} for role in Role})
+
+
+@pytest.fixture
+def framework() -> Framework:
+    return Framework(roster=ROSTER)
+
+
+def jobs(container: Container) -> TicketJobs:
+    system = BuiltinTickets(container.uow, container.env.clock)
+    return TicketJobs(container.uow, container.env, system, name="t1", facts_interval=0, surge_interval=0)
+
+
+def facts(container: Container, incident_id: int) -> tuple[int | None, bool]:
+    uow = container.uow()
+    with uow(write=False):
+        incident = get_or_raise(uow, incident_id)
+    return incident.facts.customers_affected, incident.facts.sla_at_risk
+
+
+def test_customers_affected_and_sla_at_risk_follow_the_linked_tickets(
+    container: Container, clock: FakeClock
+) -> None:
+    incident_id = declare(container)
+    tag = tag_of(container, incident_id)
+    for org in ("Acme", "Globex", "Initech"):
+        new_builtin(container, f"{org} cannot sign in", organization=org, tags=(tag,))
+    assert facts(container, incident_id) == (None, False)
+
+    jobs(container).refresh_facts()
+    assert facts(container, incident_id) == (3, False)
+    # The impact change re-ran the triggers: several customers affected engages the CMOC (F7.1).
+    proposals = events_of(container, incident_id, "engagement.proposed")
+    assert any(p["role"] == "cmoc" and "several-customers-affected" in p["criteria"] for p in proposals)
+
+    new_builtin(
+        container, "Down for us too", organization="Umbrella", priority=TicketPriority.URGENT, tags=(tag,)
+    )
+    clock.advance(minutes=25)  # 5 of the urgent ticket's 30 minutes left: at risk
+    jobs(container).refresh_facts()
+    assert facts(container, incident_id) == (4, True)
+
+
+def test_a_count_set_by_hand_above_the_tickets_is_kept(container: Container) -> None:
+    from sirf.services.engagement import update_impact
+    from tests.integration.comms_support import ADMIN
+
+    incident_id = declare(container)
+    update_impact(
+        incident_id, {"customers_affected": 40}, actor=ADMIN, uow=container.uow(), env=container.env
+    )
+    new_builtin(container, "Cannot sign in", organization="Acme", tags=(tag_of(container, incident_id),))
+    jobs(container).refresh_facts()
+    assert facts(container, incident_id) == (40, False)
+
+
+def _seed(container: Container, tickets: list[Ticket]) -> None:
+    uow = container.uow()
+    with uow(write=True):
+        uow.tickets.upsert(BUILTIN, tickets)
+        uow.commit()
+
+
+def _ticket(ref: int, subject: str, at_minutes: float, clock: FakeClock, org: str = "") -> Ticket:
+    when = clock.now() - timedelta(minutes=at_minutes)
+    return Ticket(ref=str(ref), subject=subject, created_at=when, updated_at=when, organization=org or None)
+
+
+def test_a_surge_no_incident_covers_is_proposed_to_the_on_call_smoc_and_cmoc_once(
+    container: Container, clock: FakeClock
+) -> None:
+    background = [
+        _ticket(n, subject, 60 * 24 * day + 90 + n % 50, clock)
+        for n, (day, subject) in enumerate(
+            (d, s) for d in range(1, 15) for s in ("Invoice question", "Feature request: dark mode")
+        )
+    ]
+    surge = [
+        _ticket(1000 + n, f"Cannot sign in to the dashboard ({n})", n * 3, clock, f"Org {n % 4}")
+        for n in range(12)
+    ]
+    _seed(container, background + surge)
+
+    worker = jobs(container)
+    assert worker.watch_surges() == 2  # SMOC and CMOC on call in the region on shift
+    uow = container.uow()
+    with uow(write=False):
+        notes = [
+            n
+            for person in ("smoc-emea", "cmoc-emea")
+            for n in uow.notifications.for_recipient(person, limit=10)
+        ]
+    assert len(notes) == 2
+    assert all(n.incident_id is None for n in notes)
+    assert "12 tickets" in notes[0].message
+    assert "sign in" in notes[0].message
+    assert "Org 0" in notes[0].message
+    assert worker.watch_surges() == 0  # proposed once, not on every pass
+
+
+def test_a_surge_an_active_incident_already_covers_is_not_proposed(
+    container: Container, clock: FakeClock
+) -> None:
+    incident_id = declare(container)
+    tag = tag_of(container, incident_id)
+    for n in range(8):
+        new_builtin(container, f"Cannot sign in ({n})", tags=(tag,))
+    assert jobs(container).watch_surges() == 0
+
+
+def test_no_surge_means_no_notification(container: Container, clock: FakeClock) -> None:
+    _seed(container, [_ticket(n, "Invoice question", 60 * 24 * (n % 14 + 1), clock) for n in range(40)])
+    assert jobs(container).watch_surges() == 0
+
+
+def test_a_tag_operation_is_applied_and_recorded_on_the_timeline(container: Container) -> None:
+    incident_id = declare(container)
+    tag = tag_of(container, incident_id)
+    ticket = new_builtin(container, "Unrelated subject")
+    uow = container.uow()
+    with uow(write=True):
+        uow.ticket_work.enqueue_tag_op(
+            incident_id=incident_id, action="add", tag=tag, refs=[ticket.ref], at=container.env.clock.now()
+        )
+        uow.commit()
+    assert jobs(container).apply_tag_ops() == 1
+    with uow(write=False):
+        stored = uow.tickets.get(BUILTIN, ticket.ref)
+        assert uow.ticket_work.pending_tag_ops(incident_id) == 0
+    assert stored is not None
+    assert tag in stored.ticket.tags
+    assert events_of(container, incident_id, "tickets.tagged") == [
+        {"tag": tag, "action": "add", "refs": [ticket.ref], "outcome": "done", "detail": ""}
+    ]
