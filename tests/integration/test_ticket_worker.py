@@ -16,7 +16,7 @@ from sirf.domain.tickets import Ticket, TicketPriority
 from sirf.services.context import get_or_raise
 from sirf.services.ticket_worker import TicketJobs
 from sirf.services.tickets import BUILTIN
-from tests.integration.ticket_support import declare, events_of, new_builtin, tag_of
+from tests.integration.ticket_support import declare, events_of, linked_refs, new_builtin, tag_of
 from tests.services.fakes import FakeClock
 
 pytestmark = pytest.mark.storage
@@ -121,14 +121,22 @@ def test_a_surge_no_incident_covers_is_proposed_to_the_on_call_smoc_and_cmoc_onc
     assert worker.watch_surges() == 0  # proposed once, not on every pass
 
 
-def test_a_surge_an_active_incident_already_covers_is_not_proposed(
+def test_a_surge_mostly_linked_to_an_active_incident_joins_it_instead_of_being_proposed(
     container: Container, clock: FakeClock
 ) -> None:
     incident_id = declare(container)
     tag = tag_of(container, incident_id)
     for n in range(8):
-        new_builtin(container, f"Cannot sign in ({n})", tags=(tag,))
-    assert jobs(container).watch_surges() == 0
+        new_builtin(container, f"Cannot sign in to the dashboard ({n})", tags=(tag,))
+    stray = [new_builtin(container, f"Cannot sign in to the dashboard (late {n})") for n in range(3)]
+    assert jobs(container).watch_surges() == 0  # no proposal: incident #1 covers it
+
+    assert {t.ref for t in stray} <= linked_refs(container, incident_id)
+    attached = [e for e in events_of(container, incident_id, "tickets.linked") if e["reason"] == "surge"]
+    assert attached == [{"refs": [t.ref for t in stray], "reason": "surge", "linked": 11}]
+    uow = container.uow()
+    with uow(write=False):
+        assert all(tag in uow.tickets.get(BUILTIN, t.ref).ticket.tags for t in stray)  # type: ignore[union-attr]
 
 
 def test_no_surge_means_no_notification(container: Container, clock: FakeClock) -> None:

@@ -130,7 +130,7 @@ def apply_links(uow: UnitOfWork, system: str, ticket: Ticket, *, now: datetime) 
             continue
         linked_to.append(tag.incident_id)
         if not by_tag:
-            _tag_ticket(uow, system, ticket, tag.tag, tag.incident_id, now)
+            tag_in_system(uow, system, ticket, tag.tag, tag.incident_id, now)
         total = uow.tickets.linked_count(tag.incident_id)
         uow.incidents.append(
             tag.incident_id,
@@ -140,7 +140,7 @@ def apply_links(uow: UnitOfWork, system: str, ticket: Ticket, *, now: datetime) 
     return linked_to
 
 
-def _tag_ticket(
+def tag_in_system(
     uow: UnitOfWork, system: str, ticket: Ticket, tag: str, incident_id: int, now: datetime
 ) -> None:
     from sirf.services.tickets import BUILTIN

@@ -21,7 +21,7 @@ from sirf.services.bulk_runner import BulkReplyRunner
 from sirf.services.context import Env
 from sirf.services.ports import Notification, UnitOfWork
 from sirf.services.ticket_figures import find_surges, refresh_impact_facts
-from sirf.services.ticket_inbox import EventParser, process_inbox
+from sirf.services.ticket_inbox import EventParser, process_inbox, tag_in_system
 from sirf.services.ticket_ports import MAX_BATCH, DeliveryFailed, TicketSystem
 from sirf.services.ticket_store import TagOp
 
@@ -81,37 +81,56 @@ class TicketJobs:
         return changed
 
     def watch_surges(self) -> int:
-        """Tell the SMOC and CMOC on call about a surge no active incident covers (F7, F5.2)."""
+        """F7, F5.2: a surge mostly linked to an active incident joins it (the rest of its tickets
+        are linked); any other surge is proposed to the SMOC and CMOC on call, once every 4 hours."""
         if not self._due(self._last_surges, self.surge_interval):
             return 0
         self._last_surges = self.monotonic()
         now = self.env.clock.now()
         surges = find_surges(uow=self.uow_factory(), env=self.env, system=self.system.name, now=now)
-        fresh = [s for s in surges if self.monotonic() - self._proposed.get(s.label, -1e12) >= 4 * 3600]
-        if not fresh:
+        if not surges:
             return 0
+        notes: list[Notification] = []
         uow = self.uow_factory()
         with uow(write=True):
-            covered = self._covered(uow, fresh)
-            notes = [
-                n for s in fresh if s.label not in covered for n in surge_notifications(self.env, s, now)
-            ]
+            for surge in surges:
+                owner = self._owner(uow, surge)
+                if owner is not None:
+                    self._attach(uow, owner, surge, now)
+                elif self.monotonic() - self._proposed.get(surge.label, -1e12) >= 4 * 3600:
+                    notes.extend(surge_notifications(self.env, surge, now))
+                    self._proposed[surge.label] = self.monotonic()
             uow.notifications.add_all(notes)
             uow.commit()
-        for surge in fresh:
-            self._proposed[surge.label] = self.monotonic()
         return len(notes)
 
-    def _covered(self, uow: UnitOfWork, surges: list[Surge]) -> set[str]:
-        """Surges whose tickets are mostly linked to an active incident already."""
-        covered: set[str] = set()
+    def _owner(self, uow: UnitOfWork, surge: Surge) -> int | None:
+        """The active incident holding at least half of the surge's tickets, if any."""
         active = {tag.incident_id for tag in uow.tickets.active_tags()}
-        for surge in surges:
-            stored = uow.tickets.by_refs(self.system.name, list(surge.refs))
-            linked = sum(1 for s in stored.values() if set(uow.tickets.incidents_of(s.id)) & active)
-            if linked * 2 >= len(surge.refs):
-                covered.add(surge.label)
-        return covered
+        votes: dict[int, int] = {}
+        for stored in uow.tickets.by_refs(self.system.name, list(surge.refs)).values():
+            for incident_id in set(uow.tickets.incidents_of(stored.id)) & active:
+                votes[incident_id] = votes.get(incident_id, 0) + 1
+        best = max(votes.items(), key=lambda item: (item[1], -item[0]), default=None)
+        return best[0] if best is not None and best[1] * 2 >= len(surge.refs) else None
+
+    def _attach(self, uow: UnitOfWork, incident_id: int, surge: Surge, now: datetime) -> None:
+        stored = uow.tickets.by_refs(self.system.name, list(surge.refs))
+        new = set(
+            uow.tickets.link(incident_id, [s.id for s in stored.values()], reason="surge", by="sirf", at=now)
+        )
+        if not new:
+            return
+        tag = uow.tickets.tag_of(incident_id)
+        added = [s.ticket for s in stored.values() if s.id in new]
+        if tag is not None:
+            for ticket in added:
+                if tag.tag not in ticket.tags:
+                    tag_in_system(uow, self.system.name, ticket, tag.tag, incident_id, now)
+        refs = tuple(sorted((t.ref for t in added), key=lambda ref: (len(ref), ref)))
+        total = uow.tickets.linked_count(incident_id)
+        event = ev.TicketsLinked(at=now, actor="sirf", refs=refs, reason="surge", linked=total)
+        uow.incidents.append(incident_id, [event], expected_version=None)
 
     def apply_tag_ops(self, limit: int = 10) -> int:
         uow = self.uow_factory()
