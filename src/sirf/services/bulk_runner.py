@@ -74,7 +74,9 @@ class BulkReplyRunner:
         settled += self._verify(run)
         while self.monotonic() < deadline:
             if not self._keep_lease(run):
-                return settled
+                # Cancelled (or taken over): what was handed over may still have landed; record what
+                # the system can tell now, as no worker leases a cancelled run again.
+                return settled + (self._record(run, self._poll(in_flight)[1]) if in_flight else 0)
             if in_flight and self.monotonic() - last_poll >= self.poll_interval:
                 last_poll = self.monotonic()
                 done, outcomes = self._poll(in_flight)
@@ -94,6 +96,11 @@ class BulkReplyRunner:
                     return settled
                 if not self._has(run, [ItemState.PENDING, ItemState.SENDING]):
                     return settled
+                if self.monotonic() - last_poll >= self.poll_interval:
+                    # Nothing in flight, yet tickets are "sending" (a lost answer): settle them by
+                    # their markers now rather than idle until the next pass.
+                    last_poll = self.monotonic()
+                    settled += self._verify(run)
             if not sent:
                 self.sleep(min(0.2, max(0.0, deadline - self.monotonic())))
         return settled
@@ -136,7 +143,9 @@ class BulkReplyRunner:
                 ]
                 uow.ticket_work.set_items(run.id, ok, state=ItemState.REPLIED, at=now, job_id=job)
                 for item, outcome in refused:
-                    if outcome.error and "unknown job" in outcome.error:
+                    if item.attempts < MAX_ATTEMPTS or (outcome.error and "unknown job" in outcome.error):
+                        # Not ok is unknown, not unreplied (the port's contract): a failed or lost
+                        # job may have changed the ticket. Its marker decides; else it is sent again.
                         doubtful.append(item.ticket_id)
                         continue
                     uow.ticket_work.set_items(

@@ -267,10 +267,12 @@ def _link_mirrored_matches(
         ids = uow.tickets.ids(system, [t.ref for t in tickets])
         new = set(uow.tickets.link(incident_id, list(ids.values()), reason="rule", by=actor, at=now))
         refs = [ref for ref, tid in ids.items() if tid in new]
-        untagged = [t.ref for t in tickets if t.ref in set(refs) and tag not in t.tags]
-        if untagged and system != BUILTIN:
+        untagged = [t for t in tickets if t.ref in set(refs) and tag not in t.tags]
+        if untagged and system == BUILTIN:  # the built-in store is ours: tag in place, as apply_links does
+            uow.tickets.upsert(system, [replace(t, tags=t.tags | {tag}) for t in untagged])
+        elif untagged:
             uow.ticket_work.enqueue_tag_op(
-                incident_id=incident_id, action="add", tag=tag, refs=untagged, at=now
+                incident_id=incident_id, action="add", tag=tag, refs=[t.ref for t in untagged], at=now
             )
         linked.extend(refs)
     return tuple(sorted(linked, key=_ref_order))
