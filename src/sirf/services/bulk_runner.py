@@ -53,7 +53,7 @@ class BulkReplyRunner:
         uow = self.uow_factory()
         now = self.env.clock.now()
         with uow(write=False):
-            if not uow.ticket_work.any_run_due(now=now):
+            if not uow.ticket_work.any_run_due(now=now, worker=self.name):
                 return 0
         with uow(write=True):
             run = uow.ticket_work.claim_run(now=now, lease=self.lease, worker=self.name)

@@ -265,9 +265,10 @@ class SqlTicketWork:
         )
         return _run(row)
 
-    def any_run_due(self, *, now: datetime) -> bool:
+    def any_run_due(self, *, now: datetime, worker: str | None = None) -> bool:
+        """A running run nobody holds; or one ``worker`` holds (itself, before a restart)."""
         b = tt.bulk_replies
-        free = or_(b.c.lease_until.is_(None), b.c.lease_until <= now)
+        free = or_(b.c.lease_until.is_(None), b.c.lease_until <= now, b.c.leased_by == worker)
         query = select(b.c.id).where(b.c.state == RunState.RUNNING.value, free).limit(1)
         return self.connection.execute(query).first() is not None
 
