@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sirf import __version__
 from sirf.api import (
     routes_accounts,
+    routes_builtin_tickets,
     routes_engagement,
     routes_incidents,
     routes_tickets,
@@ -37,6 +38,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_updates.router)
     app.include_router(routes_accounts.router)
     app.include_router(routes_tickets.router)
+    app.include_router(routes_builtin_tickets.router)
     app.include_router(routes_webhooks.router)
     install_web(app)
 

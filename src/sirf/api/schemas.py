@@ -177,3 +177,16 @@ class BulkReplyBody(Body):
     status: Annotated[str, Field(max_length=10)] | None = None
     public: bool = True
     dry_run: bool = False
+
+
+class TicketChangeBody(Body):
+    status: Annotated[str, Field(max_length=10)] | None = None
+    priority: Annotated[str, Field(max_length=10)] | None = None
+    add_tags: Annotated[list[Annotated[str, Field(max_length=80)]], Field(max_length=50)] = []
+    remove_tags: Annotated[list[Annotated[str, Field(max_length=80)]], Field(max_length=50)] = []
+    satisfaction: Annotated[str, Field(max_length=10)] | None = None  # good | bad
+
+
+class CommentBody(Body):
+    body: Annotated[str, Field(min_length=1, max_length=60_000)]
+    public: bool = True

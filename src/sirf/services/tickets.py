@@ -19,10 +19,11 @@ from sirf.domain.incident import Incident
 from sirf.domain.linking import LinkRule
 from sirf.domain.raci import Activity, Actor
 from sirf.domain.ticket_policy import TicketPolicy
-from sirf.domain.tickets import Ticket, TicketPriority, TicketStatus, check_tag, incident_tag
+from sirf.domain.tickets import Satisfaction, Ticket, TicketPriority, TicketStatus, check_tag, incident_tag
 from sirf.services.context import Env, check_allowed, ensure_may_act, get_or_raise
 from sirf.services.ports import UnitOfWork
 from sirf.services.ticket_ports import MAX_BATCH, TicketSearch, TicketSystem
+from sirf.services.ticket_store import StoredTicket
 
 BUILTIN = "builtin"
 MAX_LINK = 20_000  # tickets one request may link; beyond that, narrow the query
@@ -387,3 +388,78 @@ def create_builtin_ticket(
         incidents = apply_links(uow, BUILTIN, ticket, now=now)
         uow.commit()
     return ticket, incidents
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    status: TicketStatus | None = None
+    priority: TicketPriority | None = None
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    satisfaction: Satisfaction | None = None
+
+
+def change_builtin_ticket(
+    ref: str, change: TicketChange, *, actor: Actor, uow: UnitOfWork, env: Env
+) -> tuple[Ticket, list[int]]:
+    """What an agent does to a built-in ticket besides replying: status, priority, tags, the
+    customer's rating. A new tag or a changed ticket may link it (same rules as on creation)."""
+    from sirf.services.ticket_inbox import apply_links
+
+    ensure_may_act(actor)
+    added = frozenset(check_tag(tag) for tag in change.add_tags)
+    removed = frozenset(check_tag(tag) for tag in change.remove_tags)
+    now = env.clock.now()
+    with uow(write=True):
+        stored = _builtin_or_raise(uow, ref)
+        ticket = stored.ticket
+        ticket = replace(
+            ticket,
+            status=change.status or ticket.status,
+            priority=change.priority or ticket.priority,
+            tags=(ticket.tags | added) - removed,
+            satisfaction=change.satisfaction or ticket.satisfaction,
+            satisfaction_at=now if change.satisfaction else ticket.satisfaction_at,
+            updated_at=now,
+        )
+        ticket = classify(replace(ticket, segment=None, region=None, escalated=False), env.framework.tickets)
+        uow.tickets.upsert(BUILTIN, [ticket])
+        incidents = apply_links(uow, BUILTIN, ticket, now=now)
+        uow.commit()
+    return ticket, incidents
+
+
+def comment_on_builtin_ticket(
+    ref: str, body: str, *, public: bool, actor: Actor, uow: UnitOfWork, env: Env
+) -> Ticket:
+    """An agent's reply (public) or internal note; the first public reply is the first response."""
+    ensure_may_act(actor)
+    if not body.strip() or len(body) > 60_000:
+        raise ValidationFailed("a comment is 1 to 60,000 characters", field="body")
+    now = env.clock.now()
+    with uow(write=True):
+        stored = _builtin_or_raise(uow, ref)
+        uow.tickets.add_comment(
+            stored.id, body=body, public=public, author=actor.username, marker=None, at=now
+        )
+        ticket = stored.ticket
+        if public:
+            ticket = replace(
+                ticket,
+                first_response_at=ticket.first_response_at or now,
+                last_public_reply_at=now,
+                status=TicketStatus.OPEN if ticket.status is TicketStatus.NEW else ticket.status,
+            )
+        ticket = replace(ticket, updated_at=now)
+        uow.tickets.upsert(BUILTIN, [ticket])
+        uow.commit()
+    return ticket
+
+
+def _builtin_or_raise(uow: UnitOfWork, ref: str) -> StoredTicket:
+    stored = uow.tickets.get(BUILTIN, ref.strip().lstrip("#"))
+    if stored is None:
+        raise NotFound(f"no built-in ticket #{ref}", ticket=ref)
+    if stored.ticket.status is TicketStatus.CLOSED:
+        raise ValidationFailed(f"ticket #{ref} is closed; closed tickets do not change", field="ticket")
+    return stored
