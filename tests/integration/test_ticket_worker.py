@@ -163,3 +163,27 @@ def test_a_tag_operation_is_applied_and_recorded_on_the_timeline(container: Cont
     assert events_of(container, incident_id, "tickets.tagged") == [
         {"tag": tag, "action": "add", "refs": [ticket.ref], "outcome": "done", "detail": ""}
     ]
+
+
+def test_zendesk_ratings_are_pulled_into_the_mirror_and_feed_csat(
+    container: Container, clock: FakeClock
+) -> None:
+    from sirf.services.ticket_figures import incident_figures
+    from sirf.services.tickets import link_refs
+    from tests.integration.comms_support import CMOC
+    from tests.integration.ticket_support import zendesk
+
+    desk = zendesk(clock.now)
+    incident_id = declare(container)
+    refs = [str(desk.fake.add_ticket(subject=f"Cannot sign in {n}")) for n in range(3)]
+    link_refs(incident_id, refs, actor=CMOC, uow=container.uow(), env=container.env, system=desk.tickets)
+    desk.fake.add_rating(int(refs[0]), "good")
+    desk.fake.add_rating(int(refs[1]), "bad")
+    desk.fake.add_rating(int(refs[2]), "offered")  # no rating given yet: does not count
+    worker = TicketJobs(container.uow, container.env, desk.tickets, name="t1")
+
+    assert worker.sync_ratings() == 2
+    figures = incident_figures(incident_id, uow=container.uow(), env=container.env)
+    assert figures.impact.csat_percent == 50.0
+    assert figures.impact.csat_ratings == 2
+    assert worker.sync_ratings() == 0  # not again before the interval

@@ -24,6 +24,7 @@ from sirf.services.ticket_figures import find_surges, refresh_impact_facts
 from sirf.services.ticket_inbox import EventParser, process_inbox, tag_in_system
 from sirf.services.ticket_ports import MAX_BATCH, DeliveryFailed, TicketSystem
 from sirf.services.ticket_store import TagOp
+from sirf.services.tickets import BUILTIN
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class TicketJobs:
     monotonic: Callable[[], float] = time.monotonic
     _last_facts: float | None = None
     _last_surges: float | None = None
+    ratings_interval: float = 900.0  # seconds between pulls of new satisfaction ratings (CSAT)
+    _ratings_since: datetime | None = None
     _proposed: dict[str, float] = field(default_factory=dict)  # surge label -> when it was proposed
 
     def __post_init__(self) -> None:
@@ -59,7 +62,33 @@ class TicketJobs:
         handled += self.runner.run_once(budget=self.reply_budget)
         self.refresh_facts()
         self.watch_surges()
+        self.sync_ratings()
         return handled
+
+    def sync_ratings(self) -> int:
+        """Zendesk sends no webhook for a rating: pull new ones now and then (the built-in store
+        records them itself). The first pull reaches back over the CSAT baseline period."""
+        if self.system.name == BUILTIN:
+            return 0
+        now = self.env.clock.now()
+        if self._ratings_since is not None and now - self._ratings_since < timedelta(
+            seconds=self.ratings_interval
+        ):
+            return 0
+        since = self._ratings_since or now - timedelta(days=self.env.framework.tickets.csat_baseline_days)
+        try:
+            ratings = [
+                (r.ref, r.score.value, r.at) for r in self.system.ratings(since - timedelta(minutes=5))
+            ]
+        except DeliveryFailed as failure:
+            log.warning("pulling satisfaction ratings failed: %s", redact(failure.message))
+            return 0
+        uow = self.uow_factory()
+        with uow(write=True):
+            known = uow.tickets.set_satisfaction(self.system.name, ratings)
+            uow.commit()
+        self._ratings_since = now
+        return known
 
     def _due(self, last: float | None, interval: float) -> bool:
         return last is None or self.monotonic() - last >= interval

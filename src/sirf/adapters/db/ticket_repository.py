@@ -136,6 +136,19 @@ class SqlTicketStore:
         query = query.order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
         return [ticket_from(row) for row in self.connection.execute(query).mappings()]
 
+    def set_satisfaction(self, system: str, ratings: Sequence[tuple[str, str, datetime]]) -> int:
+        """Record customers' ratings on the tickets known here; returns how many were known."""
+        t = tt.tickets
+        known = 0
+        for ref, score, at in ratings:
+            result = self.connection.execute(
+                update(t)
+                .where(t.c.system == system, t.c.ref == ref)
+                .values(satisfaction=score, satisfaction_at=at)
+            )
+            known += result.rowcount or 0
+        return known
+
     def systems(self) -> list[str]:
         """The ticket systems with mirrored tickets (normally one)."""
         return [row[0] for row in self.connection.execute(select(tt.tickets.c.system).distinct())]
