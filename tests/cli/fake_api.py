@@ -91,6 +91,22 @@ class FakeApi:
         self.updates: dict[int, Json] = {}
         self.deliveries: dict[int, Json] = {}
         self.sirt_reviewers = {"sam"}
+        self.ticket_system = "builtin"
+        self.tickets: dict[str, Json] = {}
+        self.links: dict[int, list[str]] = {}
+        self.rules: dict[int, Json] = {}
+        self.retired_tags: set[int] = set()
+        self.pending_tag_ops: dict[int, int] = {}
+        self.opted_out = {"Initech"}
+        self.macros = {
+            "outage-resolved": "Hi {{requester}}, the sign-in problem is fixed.\nThanks for waiting."
+        }
+        self.runs: dict[int, Json] = {}
+        self.reply_step = 2
+        self.failing_refs: set[str] = set()
+        self.impact_figures: dict[int, Json] = {}
+        self.sla_figures: dict[int, Json] = {}
+        self.surges: list[Json] = []
         self.unreachable = 0
         self.timeouts = 0
         self.next_answer: httpx.Response | None = None
@@ -208,6 +224,14 @@ class FakeApi:
         }
         self.deliveries[delivery["id"]] = delivery
         return delivery
+
+    def add_ticket(self, subject: str, **fields: Any) -> Json:
+        """Seed a ticket directly (no request), numbered from 101, created a minute after the last."""
+        ref = str(101 + len(self.tickets))
+        ticket = new_ticket(ref, subject, self.now, **fields)
+        self.tickets[ref] = ticket
+        self.now += timedelta(minutes=1)
+        return ticket
 
     def posted(self) -> list[httpx.Request]:
         return [r for r in self.requests if r.method == "POST"]
@@ -954,3 +978,426 @@ def retry_delivery(api: FakeApi, match: re.Match[str], _b: Json, _r: httpx.Reque
         )
     delivery.update(state="pending", attempts=0, next_attempt_at=iso(api.now), updated_at=iso(api.now))
     return 200, delivery
+
+
+# -- tickets (F5.1, F8.5-F8.8, F9.4-F9.5); the shapes of src/sirf/api/ticket_json.py -----------------
+
+RUN_STATES = ("pending", "sending", "submitted", "replied", "skipped", "failed")
+FINAL_RUN_STATES = {"replied", "skipped", "failed"}
+REPLY_STATUSES = {"open", "pending", "solved"}
+PRIORITIES = {"urgent", "high", "normal", "low"}
+
+
+def new_ticket(ref: str, subject: str, created_at: datetime, **fields: Any) -> Json:
+    """A ticket as ``ticket_json`` renders it."""
+    ticket: Json = {
+        "ref": ref,
+        "subject": subject,
+        "priority": "normal",
+        "status": "new",
+        "requester": "ann@example.com",
+        "organization": None,
+        "form": None,
+        "tags": [],
+        "public": True,
+        "segment": None,
+        "region": None,
+        "escalated": False,
+        "created_at": iso(created_at),
+        "updated_at": iso(created_at),
+        "first_response_at": None,
+        "satisfaction": None,
+    }
+    ticket.update(fields)
+    return ticket
+
+
+def ticket_tag(incident_id: int) -> str:
+    return f"incident_{incident_id}"
+
+
+def link_refs(api: FakeApi, incident: Json, refs: list[str], actor: str) -> tuple[list[str], list[str]]:
+    """Link ``refs`` (known tickets): the newly linked and the already linked, in the order given."""
+    linked = api.links.setdefault(incident["id"], [])
+    new = [ref for ref in dict.fromkeys(refs) if ref not in linked]
+    already = [ref for ref in dict.fromkeys(refs) if ref in linked]
+    if new:
+        linked.extend(new)
+        api.pending_tag_ops[incident["id"]] = api.pending_tag_ops.get(incident["id"], 0) + len(new)
+        api.record(incident, "tickets.linked", actor, refs=new, linked=len(linked))
+    return new, already
+
+
+def link_answer(incident: Json, api: FakeApi, linked: list[str], unchanged: list[str]) -> Json:
+    return {
+        "tag": ticket_tag(incident["id"]),
+        "linked": linked,
+        "unchanged": unchanged,
+        "total": len(api.links.get(incident["id"], [])),
+        "version": incident["version"],
+    }
+
+
+def moment(value: str, field: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise Problem(422, "invalid_input", f"{field}={value!r}: use a time with a zone", field=field)
+    return parsed
+
+
+def rule_matches(rule: Json, ticket: Json) -> bool:
+    created = moment(ticket["created_at"], "created_at")
+    if rule.get("form") is not None and ticket["form"] != rule["form"]:
+        return False
+    if rule.get("organization") is not None and ticket["organization"] != rule["organization"]:
+        return False
+    if rule.get("since") and created < moment(rule["since"], "since"):
+        return False
+    if rule.get("until") and created >= moment(rule["until"], "until"):
+        return False
+    words = rule.get("keywords") or []
+    return not words or any(word.lower() in ticket["subject"].lower() for word in words)
+
+
+@route("POST", "/tickets")
+def create_ticket(api: FakeApi, _m: re.Match[str], body: Json, request: httpx.Request) -> tuple[int, Json]:
+    if api.ticket_system != "builtin":
+        raise Problem(
+            422,
+            "invalid_input",
+            f"tickets come from {api.ticket_system} here; create them there (its webhook brings them in)",
+            field="system",
+        )
+    if not str(body.get("subject", "")).strip():
+        raise Problem(422, "invalid_input", "subject: String should have at least 1 character")
+    priority = body.get("priority", "normal")
+    if priority not in PRIORITIES:
+        raise Problem(422, "invalid_input", f"unknown priority {priority!r}", field="priority")
+    fields = {key: body[key] for key in ("requester", "organization", "form", "public") if key in body}
+    ticket = api.add_ticket(body["subject"], priority=priority, tags=sorted(body.get("tags", [])), **fields)
+    linked_to = []
+    for number, rule in api.rules.items():
+        incident = api.incidents[number]
+        if incident["active"] and rule_matches(rule, ticket):
+            link_refs(api, incident, [ticket["ref"]], actor_of(request))
+            linked_to.append(number)
+    return 201, {**ticket, "linked_incidents": linked_to}
+
+
+@route("GET", r"/incidents/(?P<id>\d+)/tickets")
+def linked_tickets(api: FakeApi, match: re.Match[str], _b: Json, request: httpx.Request) -> tuple[int, Json]:
+    incident = api.incident(match)
+    limit = int(request.url.params.get("limit", "50"))
+    offset = int(request.url.params.get("offset", "0"))
+    if not 1 <= limit <= 1000 or offset < 0:
+        raise Problem(422, "invalid_input", "limit must be 1 to 1000 and offset 0 or more", field="limit")
+    refs = api.links.get(incident["id"], [])
+    newest = sorted((api.tickets[ref] for ref in refs), key=lambda t: t["created_at"], reverse=True)
+    page = newest[offset : offset + limit]
+    return 200, {
+        "tag": ticket_tag(incident["id"]),
+        "tag_retired": incident["id"] in api.retired_tags,
+        "rule": api.rules.get(incident["id"]),
+        "total": len(refs),
+        "items": page,
+        "next_offset": offset + len(page) if offset + len(page) < len(refs) else None,
+    }
+
+
+@route("POST", r"/incidents/(?P<id>\d+)/tickets/match")
+def match_tickets(api: FakeApi, match: re.Match[str], body: Json, request: httpx.Request) -> tuple[int, Json]:
+    incident = api.incident(match)
+    limit = body.get("limit", 1000)
+    if not 1 <= limit <= 20_000:
+        raise Problem(422, "invalid_input", "limit: Input should be less than or equal to 20000")
+    words = str(body.get("query", "")).lower()
+    since = moment(body["since"], "since") if body.get("since") else None
+    found = [
+        t
+        for t in sorted(api.tickets.values(), key=lambda t: t["created_at"], reverse=True)
+        if words in t["subject"].lower()
+        and (since is None or moment(t["created_at"], "created_at") >= since)
+        and (body.get("tag") is None or body["tag"] in t["tags"])
+        and not (body.get("unsolved_only") and t["status"] in ("solved", "closed"))
+    ][:limit]
+    if body.get("confirm"):
+        new, already = link_refs(api, incident, [t["ref"] for t in found], actor_of(request))
+        return 200, link_answer(incident, api, new, already) | {"confirmed": True}
+    linked = api.links.get(incident["id"], [])
+    items = [t | {"linked": t["ref"] in linked} for t in found]
+    return 200, {
+        "confirmed": False,
+        "count": len(items),
+        "already_linked": sum(1 for t in items if t["linked"]),
+        "items": items,
+    }
+
+
+def checked_refs(api: FakeApi, body: Json) -> list[str]:
+    refs = [str(ref) for ref in body.get("tickets") or []]
+    if not refs:
+        raise Problem(422, "invalid_input", "tickets: List should have at least 1 item", field="tickets")
+    missing = sorted(set(refs) - set(api.tickets))
+    if missing:
+        listed = ", ".join("#" + ref for ref in missing)
+        raise Problem(
+            404, "not_found", f"no ticket {listed} in {api.ticket_system}; check the ticket numbers"
+        )
+    return refs
+
+
+@route("POST", r"/incidents/(?P<id>\d+)/tickets/link")
+def link_tickets(api: FakeApi, match: re.Match[str], body: Json, request: httpx.Request) -> tuple[int, Json]:
+    incident = api.incident(match)
+    new, already = link_refs(api, incident, checked_refs(api, body), actor_of(request))
+    return 200, link_answer(incident, api, new, already)
+
+
+@route("POST", r"/incidents/(?P<id>\d+)/tickets/unlink")
+def unlink_tickets(
+    api: FakeApi, match: re.Match[str], body: Json, request: httpx.Request
+) -> tuple[int, Json]:
+    incident = api.incident(match)
+    refs = [str(ref) for ref in body.get("tickets") or []]
+    linked = api.links.setdefault(incident["id"], [])
+    gone = [ref for ref in refs if ref in linked]
+    not_linked = sorted(set(refs) - set(gone))
+    for ref in gone:
+        linked.remove(ref)
+    if gone:
+        api.record(incident, "tickets.unlinked", actor_of(request), refs=gone, linked=len(linked))
+    return 200, link_answer(incident, api, gone, not_linked)
+
+
+@route("PUT", r"/incidents/(?P<id>\d+)/tickets/rule")
+def set_rule(api: FakeApi, match: re.Match[str], body: Json, request: httpx.Request) -> tuple[int, Json]:
+    incident = api.incident(match)
+    rule = {key: body.get(key) for key in ("form", "organization", "since", "until")}
+    rule["keywords"] = list(body.get("keywords") or [])
+    if not (rule["keywords"] or rule["form"] or rule["organization"]):
+        raise Problem(
+            422,
+            "invalid_input",
+            "a linking rule needs at least one of keywords, form or organization",
+            field="keywords",
+        )
+    api.rules[incident["id"]] = rule
+    api.record(incident, "tickets.rule_set", actor_of(request), rule=rule)
+    matching = [t["ref"] for t in api.tickets.values() if rule_matches(rule, t)]
+    new, _already = link_refs(api, incident, matching, actor_of(request))
+    return 200, link_answer(incident, api, new, [])
+
+
+@route("DELETE", r"/incidents/(?P<id>\d+)/tickets/rule")
+def clear_rule(api: FakeApi, match: re.Match[str], _b: Json, request: httpx.Request) -> tuple[int, Json]:
+    incident = api.incident(match)
+    api.rules.pop(incident["id"], None)
+    api.record(incident, "tickets.rule_set", actor_of(request), rule={})
+    return 200, link_answer(incident, api, [], [])
+
+
+def exclusion(api: FakeApi, ticket: Json, replied: set[str]) -> str | None:
+    if ticket["ref"] in replied:
+        return "already received this reply"
+    if ticket["status"] == "closed":
+        return "closed"
+    if not ticket["public"]:
+        return "private ticket"
+    if ticket["escalated"]:
+        return "escalated"
+    if ticket["organization"] in api.opted_out:
+        return "organisation opted out"
+    return None
+
+
+def run_progress(run: Json) -> Json:
+    """``progress_json``: the run and its items' counts."""
+    counts = dict.fromkeys(RUN_STATES, 0)
+    for state in run["items"].values():
+        counts[state] += 1
+    shown = {key: value for key, value in run.items() if key not in ("items", "body")}
+    return shown | {
+        "total": sum(counts.values()),
+        "done": sum(n for state, n in counts.items() if state in FINAL_RUN_STATES),
+        "counts": counts,
+    }
+
+
+@route("POST", r"/incidents/(?P<id>\d+)/tickets/replies")
+def bulk_reply(api: FakeApi, match: re.Match[str], body: Json, request: httpx.Request) -> tuple[int, Json]:
+    incident = api.incident(match)
+    if (body.get("update") is None) == (body.get("macro") is None):
+        raise Problem(
+            422,
+            "invalid_input",
+            "give exactly one of update (a published update's id) or macro",
+            field="update",
+        )
+    if body.get("status") is not None and body["status"] not in REPLY_STATUSES:
+        raise Problem(
+            422,
+            "invalid_input",
+            f"a bulk reply can set the status to open, pending or solved, not {body['status']}",
+            field="status",
+        )
+    if body.get("update") is not None:
+        source, ref = "update", str(body["update"])
+        update = api.updates.get(body["update"])
+        if update is None or update["incident_id"] != incident["id"]:
+            raise Problem(404, "not_found", f"incident #{incident['id']} has no update {ref}", update=ref)
+        if update["state"] != "published":
+            raise Problem(
+                422,
+                "invalid_input",
+                f"update {ref} is {update['state']}: only a published update can go to customers in bulk",
+                field="update",
+            )
+        text = update["body"]
+    else:
+        source, ref = "macro", str(body["macro"])
+        if ref not in api.macros:
+            known = ", ".join(sorted(api.macros))
+            raise Problem(404, "not_found", f"no macro {ref!r}; known macros: {known}", macro=ref)
+        text = api.macros[ref]
+    replied = {
+        item_ref
+        for run in api.runs.values()
+        if run["incident_id"] == incident["id"] and (run["source"], run["source_ref"]) == (source, ref)
+        for item_ref, state in run["items"].items()
+        if state == "replied"
+    }
+    plan = [
+        {
+            "ref": t["ref"],
+            "subject": t["subject"],
+            "excluded": exclusion(api, t, replied),
+            "text": text.replace("{{requester}}", t["requester"]),
+        }
+        for t in (api.tickets[item] for item in api.links.get(incident["id"], []))
+    ]
+    targets = [p for p in plan if p["excluded"] is None]
+    if body.get("dry_run"):
+        return 200, {
+            "dry_run": True,
+            "source": f"{source} {ref}",
+            "body": text,
+            "targets": len(targets),
+            "excluded": len(plan) - len(targets),
+            "items": plan,
+        }
+    if not targets:
+        raise Problem(
+            409,
+            "conflict",
+            f"no linked ticket of incident #{incident['id']} would get this reply "
+            f"({len(plan)} left out); see the reasons with --dry-run",
+            excluded=len(plan),
+        )
+    run = {
+        "id": len(api.runs) + 1,
+        "incident_id": incident["id"],
+        "source": source,
+        "source_ref": ref,
+        "status_change": body.get("status"),
+        "public": body.get("public", True),
+        "state": "running",
+        "created_by": actor_of(request),
+        "created_at": iso(api.now),
+        "finished_at": None,
+        "items": {p["ref"]: "skipped" if p["excluded"] else "pending" for p in plan},
+    }
+    api.runs[run["id"]] = run
+    api.record(incident, "tickets.bulk_reply_started", actor_of(request), run_id=run["id"])
+    return 202, run_progress(run)
+
+
+@route("GET", r"/incidents/(?P<id>\d+)/tickets/replies/(?P<run>\d+)")
+def reply_progress(api: FakeApi, match: re.Match[str], _b: Json, _r: httpx.Request) -> tuple[int, Json]:
+    """Each poll finds ``reply_step`` more tickets sent (``failing_refs`` fail), like a worker's passes."""
+    incident = api.incident(match)
+    run = api.runs.get(int(match["run"]))
+    if run is None or run["incident_id"] != incident["id"]:
+        raise Problem(404, "not_found", f"incident #{incident['id']} has no bulk reply {match['run']}")
+    if run["state"] == "running":
+        pending = [ref for ref, state in run["items"].items() if state == "pending"]
+        for ref in pending[: api.reply_step]:
+            run["items"][ref] = "failed" if ref in api.failing_refs else "replied"
+        if len(pending) <= api.reply_step:
+            run.update(state="completed", finished_at=iso(api.now))
+    return 200, run_progress(run)
+
+
+def impact_of(api: FakeApi, incident_id: int) -> Json:
+    """``impact_json``: nothing known until a test sets ``impact_figures[incident_id]``."""
+    figures: Json = {
+        "computed_at": iso(api.now),
+        "total_tickets": len(api.links.get(incident_id, [])),
+        "active_tickets": 0,
+        "awaiting_first_response": 0,
+        "escalated": 0,
+        "organisations": 0,
+        "customers": 0,
+        "segments": {},
+        "unclassified_segment": 0,
+        "regions": {},
+        "unclassified_region": 0,
+        "tickets_per_hour": 0,
+        "peak_per_hour": 0,
+        "peak_hour": None,
+        "hourly": [],
+        "current_response_minutes": None,
+        "average_response_minutes": None,
+        "longest_wait_minutes": None,
+        "queue_health": "healthy",
+        "csat_percent": None,
+        "csat_ratings": 0,
+        "csat_baseline_percent": None,
+        "csat_trend": None,
+        "top_issues": [],
+    }
+    return figures | api.impact_figures.get(incident_id, {})
+
+
+def sla_of(api: FakeApi, incident_id: int) -> Json:
+    """``sla_json``: no ticket assessed until a test sets ``sla_figures[incident_id]``."""
+    empty: Json = {"compliance_percent": None, "counts": {}, "at_risk": [], "breached": []}
+    return {"incident_id": incident_id} | empty | api.sla_figures.get(incident_id, {})
+
+
+@route("GET", r"/incidents/(?P<id>\d+)/impact")
+def ticket_impact(api: FakeApi, match: re.Match[str], _b: Json, _r: httpx.Request) -> tuple[int, Json]:
+    incident = api.incident(match)
+    return 200, {"incident_id": incident["id"]} | impact_of(api, incident["id"])
+
+
+@route("GET", r"/incidents/(?P<id>\d+)/sla")
+def ticket_sla(api: FakeApi, match: re.Match[str], _b: Json, _r: httpx.Request) -> tuple[int, Json]:
+    return 200, sla_of(api, api.incident(match)["id"])
+
+
+@route("GET", r"/incidents/(?P<id>\d+)/tickets/status")
+def ticket_status(api: FakeApi, match: re.Match[str], _b: Json, _r: httpx.Request) -> tuple[int, Json]:
+    number = api.incident(match)["id"]
+    impact, sla = impact_of(api, number), sla_of(api, number)
+    return 200, {
+        "incident_id": number,
+        "system": api.ticket_system,
+        "tag": ticket_tag(number),
+        "tag_retired": number in api.retired_tags,
+        "rule": api.rules.get(number),
+        "linked": len(api.links.get(number, [])),
+        "pending_tag_operations": api.pending_tag_ops.get(number, 0),
+        "customers": impact["customers"],
+        "queue_health": impact["queue_health"],
+        "sla_at_risk": len(sla["at_risk"]),
+        "sla_breached": len(sla["breached"]),
+        "replies": [run_progress(run) for run in api.runs.values() if run["incident_id"] == number],
+    }
+
+
+@route("GET", "/tickets/surges")
+def surges(api: FakeApi, _m: re.Match[str], _b: Json, _r: httpx.Request) -> tuple[int, Json]:
+    return 200, {"items": api.surges}

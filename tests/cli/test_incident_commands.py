@@ -264,12 +264,16 @@ def test_impact_sends_only_the_facts_given(run: Run, fake: FakeApi) -> None:
     assert result.stderr == "see which roles to engage: sirf triggers 1\n"
 
 
-def test_impact_with_nothing_to_change_is_a_usage_error(run: Run, fake: FakeApi) -> None:
+def test_impact_without_facts_reads_the_figures_and_changes_nothing(run: Run, fake: FakeApi) -> None:
     fake.declare()
     result = run("impact", "1")
-    assert result.exit_code == 2
-    assert "nothing to change" in result.stderr
-    assert fake.requests == []
+    assert result.exit_code == 0, result.stderr
+    assert [(r.method, r.url.path) for r in fake.requests] == [("GET", "/api/v1/incidents/1/impact")]
+    assert fake.incidents[1]["version"] == 1
+    lone_version = run("impact", "1", "--if-version", "1")
+    assert lone_version.exit_code == 2
+    assert "--if-version applies to recording facts" in lone_version.stderr
+    assert len(fake.requests) == 1
 
 
 def test_impact_json(run: Run, fake: FakeApi) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from sirf.adapters.builtin_tickets import BuiltinTickets
 from sirf.bootstrap import Container
 from sirf.domain.raci import OrgRole
 from sirf.services.accounts import create_user, issue_token
@@ -150,3 +151,22 @@ def test_a_status_update_from_draft_to_published(cli: Cli, tmp_path: Path) -> No
     timeline = cli.json("timeline", number)
     assert isinstance(timeline, dict)
     assert "update.published" in [e["type"] for e in timeline["items"]]
+
+
+def test_tickets_create_and_list(cli: Cli, container: Container) -> None:
+    container.ticket_port = BuiltinTickets(container.uow, container.env.clock)
+    declared = cli.json("declare", "Users cannot sign in", "--kind", "saas-outage", "--severity", "2")
+    assert isinstance(declared, dict)
+    number = str(declared["id"])
+    cli.run("tickets", "rule", number, "--keyword", "sign in")
+    created = cli.json(
+        "tickets", "create", "--subject", "Cannot sign in since 06:00", "--requester", "ann@example.com"
+    )
+    assert isinstance(created, dict)
+    assert created["linked_incidents"] == [declared["id"]]
+    listed = cli.json("tickets", "list", number, "--all")
+    assert isinstance(listed, dict)
+    assert [item["ref"] for item in listed["items"]] == [created["ref"]]
+    shown = cli.run("tickets", "list", number).stdout
+    assert "Cannot sign in since 06:00" in shown
+    assert "JST" in shown

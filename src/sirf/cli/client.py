@@ -175,6 +175,9 @@ class Api:
     def patch(self, path: str, body: Mapping[str, Any], *, if_version: int | str | None = None) -> Json:
         return self._request("PATCH", path, body=body, headers=if_match(if_version), retry=False)
 
+    def delete(self, path: str, *, if_version: int | str | None = None) -> Json:
+        return self._request("DELETE", path, headers=if_match(if_version), retry=False)
+
     def close(self) -> None:
         """Nothing to release: every request uses its own short-lived connection."""
 

@@ -16,8 +16,12 @@ and one of these exit codes, which scripts may rely on:
     7     invalid input                    422 invalid_input, 413 payload_too_large
     8     precondition failed              412 precondition_failed (a stale --if-version or
                                            --if-etag)
+    9     partly done                      a bulk reply (``sirf tickets reply``) ended with
+                                           tickets that failed, or was cancelled before
+                                           every ticket got it
 
 The mapping from HTTP answers to these codes lives in ``sirf.cli.client``; nothing else decides them.
+Code 9 is no HTTP answer: ``sirf.cli.tickets`` reads it from the finished bulk reply's counts.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class ExitCode(IntEnum):
     UNAVAILABLE = 6
     INVALID_INPUT = 7
     PRECONDITION_FAILED = 8
+    PARTIAL = 9
 
 
 # Shown at the end of `sirf --help`; keep in step with the module docstring above.
@@ -54,7 +59,8 @@ Exit codes:
   6  server unreachable, timed out or failing (5xx)
   7  invalid input (422 invalid_input, 413)
   8  precondition failed (412: the incident or update changed since
-     --if-version or --if-etag)"""
+     --if-version or --if-etag)
+  9  partly done (a bulk reply ended with failed tickets, or was cancelled)"""
 
 
 class CliError(click.ClickException):

@@ -1,4 +1,4 @@
-"""Incident commands: declare, list, show, impact."""
+"""Incident commands: declare, list, show, impact (the ticket figures, or the impact facts)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from sirf.cli import views
+from sirf.cli import ticket_views, views
 from sirf.cli.client import compact, incident_path
 from sirf.cli.output import emit, fields, message, print_json
 from sirf.cli.params import Moment
@@ -144,7 +144,7 @@ def _flag(name: str, key: str, what: str) -> Callable[[Decorated], Decorated]:
     return click.option(f"--{name}/--no-{name}", key, default=None, help=f"Whether {what}.")
 
 
-@click.command(short_help="Record what is known about customer impact.")
+@click.command(short_help="Show the ticket impact figures, or record impact facts.")
 @click.argument("incident_id", metavar="ID", type=int)
 @click.option("--customers", type=int, metavar="N", help="How many customers are affected.")
 @_flag("bulk-communication", "bulk_communication_needed", "bulk customer communication is needed")
@@ -175,12 +175,16 @@ def impact(
 ) -> None:
     """\b
     Examples:
+      sirf impact 42
       sirf impact 42 --customers 130 --bulk-communication
       sirf impact 42 --sla-at-risk --no-complex-impact --service login --service sso
-      sirf impact 42 --summary "EU tenants only"
 
-    Update the impact facts; only the options given change. The engagement triggers are
-    re-evaluated: see `sirf triggers ID` for which roles to engage now.
+    Without options: the figures from the incident's linked tickets: customers and organisations,
+    segments, regions, tickets per hour with the peak and its hour (local time), current and
+    average first response time, queue health, the top issues, and CSAT against its baseline.
+
+    With options: update the impact facts; only the options given change. The engagement triggers
+    are re-evaluated: see `sirf triggers ID` for which roles to engage now.
     """
     body = compact(
         {
@@ -196,7 +200,11 @@ def impact(
         }
     )
     if not body:
-        raise click.UsageError("nothing to change: give at least one option, e.g. --customers 50")
+        if if_version is not None:
+            raise click.UsageError("--if-version applies to recording facts: give one, e.g. --customers 50")
+        figures = session.api().get(incident_path(incident_id, "impact"))
+        emit(as_json, figures, ticket_views.impact_figures)
+        return
     incident = session.api().patch(incident_path(incident_id, "impact"), body, if_version=if_version)
     emit(as_json, incident, _impact_view)
     if not as_json:

@@ -39,7 +39,10 @@ COMMANDS: dict[str, LazyCommand] = {
             "declare": ("sirf.cli.incidents:declare", "Declare a new incident."),
             "list": ("sirf.cli.incidents:list_incidents", "List incidents, most customers affected first."),
             "show": ("sirf.cli.incidents:show", "Show everything about one incident."),
-            "impact": ("sirf.cli.incidents:impact", "Record what is known about customer impact."),
+            "impact": (
+                "sirf.cli.incidents:impact",
+                "Show the ticket impact figures, or record impact facts.",
+            ),
             "severity": ("sirf.cli.lifecycle:severity", "Change the severity (1 critical ... 4 minor)."),
             "phase": ("sirf.cli.lifecycle:phase", "Move the incident to another lifecycle phase."),
             "resolve": ("sirf.cli.lifecycle:resolve", "Mark the incident resolved."),
@@ -74,6 +77,16 @@ COMMANDS: dict[str, LazyCommand] = {
                 "sirf.cli.deliveries:deliveries",
                 "Show where updates were delivered; retry failed deliveries.",
             ),
+        },
+    ),
+    **_commands(
+        "Tickets",
+        {
+            "tickets": (
+                "sirf.cli.tickets:tickets",
+                "Link tickets to incidents and reply to them in bulk.",
+            ),
+            "sla": ("sirf.cli.tickets:sla", "First-response SLA: compliance, breached and at-risk tickets."),
         },
     ),
     **_commands(
@@ -163,12 +176,14 @@ def cli(ctx: click.Context, server: str | None, token: str | None, profile: str 
       sirf list --all
       sirf release-check 42 cmoc
       sirf update draft 42 --template initial
+      sirf tickets match 42 --query "sign in" --since 2h
 
     Run the customer side of incidents: declare and triage them, staff the support roles (CMOC,
     SMOC, IMOC), track tasks, draft, approve and publish status updates, and release roles when
     the criteria hold. Talks to a sirf server:
     run `sirf server` once to store a profile, or pass --server and --token. Every command takes
-    --json for the API's own JSON on stdout; messages go to stderr. Nothing ever prompts.
+    --json for the API's own JSON on stdout; messages go to stderr. Nothing prompts but
+    `sirf tickets match` at a terminal (--yes answers it).
     """
     wiring = ctx.obj if isinstance(ctx.obj, Wiring) else Wiring()
     session = Session(server=server, token=token, profile=profile, wiring=wiring)
