@@ -249,26 +249,26 @@ def cancel_reply(incident_id: int, run_id: int, *, actor: Actor, uow: UnitOfWork
                 reason=f"cancelled by {actor.username}",
                 only_from=[ItemState.PENDING],
             )
-            uow.ticket_work.finish_run(run_id, state=RunState.CANCELLED, at=now)
-            counts = uow.ticket_work.counts(run_id)
-            uow.incidents.append(
-                incident_id,
-                [
-                    ev.BulkReplyFinished(
-                        at=now,
-                        actor=actor.username,
-                        run_id=run_id,
-                        state=RunState.CANCELLED.value,
-                        replied=counts[ItemState.REPLIED],
-                        skipped=counts[ItemState.SKIPPED],
-                        failed=counts[ItemState.FAILED],
-                    )
-                ],
-                expected_version=None,
-            )
+            finish_run(uow, run, RunState.CANCELLED, actor=actor.username, at=now)
         progress = RunProgress(_run_or_raise(uow, incident_id, run_id), uow.ticket_work.counts(run_id))
         uow.commit()
     return progress
+
+
+def finish_run(uow: UnitOfWork, run: BulkRun, state: RunState, *, actor: str, at: datetime) -> None:
+    """End a run and record its totals on the incident's timeline."""
+    uow.ticket_work.finish_run(run.id, state=state, at=at)
+    counts = uow.ticket_work.counts(run.id)
+    event = ev.BulkReplyFinished(
+        at=at,
+        actor=actor,
+        run_id=run.id,
+        state=state.value,
+        replied=counts[ItemState.REPLIED],
+        skipped=counts[ItemState.SKIPPED],
+        failed=counts[ItemState.FAILED],
+    )
+    uow.incidents.append(run.incident_id, [event], expected_version=None)
 
 
 def _run_or_raise(uow: UnitOfWork, incident_id: int, run_id: int) -> BulkRun:

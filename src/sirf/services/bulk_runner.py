@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from sirf.domain import events as ev
 from sirf.domain.bulk_reply import ItemState, RunState, marker_tag, merge
 from sirf.logs import redact
+from sirf.services.bulk_replies import finish_run
 from sirf.services.context import Env, get_or_raise
 from sirf.services.ports import UnitOfWork
 from sirf.services.ticket_ports import MAX_BATCH, DeliveryFailed, Reply, ReplyOutcome, TicketSystem
@@ -292,22 +293,7 @@ class BulkReplyRunner:
             counts = uow.ticket_work.counts(run.id)
             if any(counts[state] for state in OPEN):
                 return False
-            uow.ticket_work.finish_run(run.id, state=RunState.COMPLETED, at=now)
-            uow.incidents.append(
-                run.incident_id,
-                [
-                    ev.BulkReplyFinished(
-                        at=now,
-                        actor="sirf",
-                        run_id=run.id,
-                        state=RunState.COMPLETED.value,
-                        replied=counts[ItemState.REPLIED],
-                        skipped=counts[ItemState.SKIPPED],
-                        failed=counts[ItemState.FAILED],
-                    )
-                ],
-                expected_version=None,
-            )
+            finish_run(uow, run, RunState.COMPLETED, actor="sirf", at=now)
             uow.commit()
         return True
 
