@@ -4,7 +4,7 @@ bulk replies with their progress, impact and SLA figures, and surges."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -43,11 +43,13 @@ def parse_since(value: str | None, now: datetime) -> datetime | None:
     match = _DURATION.match(text)
     if match:
         return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    moment: datetime | None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+    except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00:00+14:00 is before year 1 UTC
         moment = None
-    if moment is None or moment.tzinfo is None:
+    if moment is None:
         raise ValidationFailed(
             f"since={value!r}: use a duration like 2h, 30m or 1d, or a time like 2026-11-27T08:00:00Z",
             field="since",

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sirf.adapters.zendesk_webhooks import WebhookRejected, parse_event, verify_signature
 from sirf.api.context import container_of
-from sirf.domain.errors import NotFound
+from sirf.domain.errors import NotFound, ValidationFailed
 from sirf.services.ticket_inbox import accept_delivery
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
@@ -43,6 +43,10 @@ async def zendesk(request: Request) -> JSONResponse:
         client = request.client.host if request.client else "unknown"
         log.warning("zendesk webhook from %s rejected: %s", client, rejected.message)
         raise
+    try:
+        body.decode("utf-8")  # stored as text; JSON in UTF-16 or UTF-32 would parse, then fail to store
+    except UnicodeDecodeError:
+        raise ValidationFailed("the webhook body is not UTF-8 encoded JSON", field="body") from None
     event = parse_event(body)
     new = await run_in_threadpool(
         accept_delivery,
