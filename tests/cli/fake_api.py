@@ -1293,7 +1293,7 @@ def bulk_reply(api: FakeApi, match: re.Match[str], body: Json, request: httpx.Re
             409,
             "conflict",
             f"no linked ticket of incident #{incident['id']} would get this reply "
-            f"({len(plan)} left out); see the reasons with --dry-run",
+            f"({len(plan)} left out); a dry run shows why each is left out",
             excluded=len(plan),
         )
     run = {

@@ -49,7 +49,8 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JS
         "code": code,
     }
     body.update({k: v for k, v in extra.items() if k not in body})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    # A bearer challenge only where a token is what is missing; a refused webhook signature is not.
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 and code != "webhook_rejected" else None
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 

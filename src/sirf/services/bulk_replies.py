@@ -170,7 +170,7 @@ def start_reply(
         if not plan.targets:
             raise Conflict(
                 f"no linked ticket of incident #{incident_id} would get this reply "
-                f"({len(plan.excluded)} left out); see the reasons with --dry-run",
+                f"({len(plan.excluded)} left out); a dry run shows why each is left out",
                 excluded=len(plan.excluded),
             )
         run_id = uow.ticket_work.create_run(

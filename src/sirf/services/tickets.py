@@ -297,7 +297,7 @@ def _check_may_link(incident_id: int, actor: Actor, uow: UnitOfWork, env: Env) -
 
 def _check_search(search: TicketSearch) -> None:
     if not search.text.strip() and search.tag is None:
-        raise ValidationFailed("give words to search for (--query) or a tag (--tag)", field="query")
+        raise ValidationFailed("give words to search for (query) or a tag to match (tag)", field="query")
     if search.tag is not None:
         check_tag(search.tag)
     if not 1 <= search.limit <= MAX_LINK:
@@ -386,6 +386,7 @@ def create_builtin_ticket(
         ticket = classify(ticket, env.framework.tickets)
         uow.tickets.upsert(BUILTIN, [ticket])
         incidents = apply_links(uow, BUILTIN, ticket, now=now)
+        ticket = _builtin_or_raise(uow, ticket.ref, allow_closed=True).ticket  # with tags linking added
         uow.commit()
     return ticket, incidents
 
@@ -425,6 +426,7 @@ def change_builtin_ticket(
         ticket = classify(replace(ticket, segment=None, region=None, escalated=False), env.framework.tickets)
         uow.tickets.upsert(BUILTIN, [ticket])
         incidents = apply_links(uow, BUILTIN, ticket, now=now)
+        ticket = _builtin_or_raise(uow, ticket.ref, allow_closed=True).ticket  # with tags linking added
         uow.commit()
     return ticket, incidents
 
@@ -456,10 +458,10 @@ def comment_on_builtin_ticket(
     return ticket
 
 
-def _builtin_or_raise(uow: UnitOfWork, ref: str) -> StoredTicket:
+def _builtin_or_raise(uow: UnitOfWork, ref: str, *, allow_closed: bool = False) -> StoredTicket:
     stored = uow.tickets.get(BUILTIN, ref.strip().lstrip("#"))
     if stored is None:
         raise NotFound(f"no built-in ticket #{ref}", ticket=ref)
-    if stored.ticket.status is TicketStatus.CLOSED:
+    if stored.ticket.status is TicketStatus.CLOSED and not allow_closed:
         raise ValidationFailed(f"ticket #{ref} is closed; closed tickets do not change", field="ticket")
     return stored
