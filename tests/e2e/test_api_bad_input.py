@@ -166,7 +166,11 @@ def test_only_an_smoc_on_the_roster_or_an_admin_may_override_the_scope(api: Api,
     assert incident["scope_override"] == "bug-report"
     assert incident["kind"] == "customer-emergency"
     entries = timeline(api, incident["id"])
-    assert [e["type"] for e in entries] == ["incident.declared", "incident.scope_overridden"]
+    assert [e["type"] for e in entries] == [
+        "incident.declared",
+        "incident.scope_overridden",
+        "tickets.tag_created",
+    ]
     assert entries[1]["actor"] == "root"
     assert entries[1]["data"] == {"reported_kind": "bug-report", "reason": "enterprise customer is down"}
 

@@ -94,7 +94,7 @@ def test_a_replayed_post_returns_the_first_answer_and_declares_once(api: Api) ->
     listed = api.client.get(f"{API}/incidents", params={"status": "all"}, headers=alice).json()["items"]
     assert [i["id"] for i in listed] == [first.json()["id"]]
     assert count_rows(api, "incidents") == 1
-    assert len(timeline(api, first.json()["id"])) == 1
+    assert len(timeline(api, first.json()["id"])) == 2  # declared, its ticket tag
 
 
 def test_replays_of_changes_and_notes_do_not_repeat_them(api: Api) -> None:
@@ -121,7 +121,12 @@ def test_replays_of_changes_and_notes_do_not_repeat_them(api: Api) -> None:
     assert (one.status_code, two.status_code) == (201, 201)
     assert two.json() == one.json()
     assert two.headers["idempotent-replayed"] == "true"
-    assert event_types(timeline(api, iid)) == ["incident.declared", "incident.severity_changed", "note.added"]
+    assert event_types(timeline(api, iid)) == [
+        "incident.declared",
+        "tickets.tag_created",
+        "incident.severity_changed",
+        "note.added",
+    ]
 
     # A replay is the stored answer, even after the incident moved on.
     api.client.post(
@@ -196,14 +201,14 @@ def _incident_with_history(api: Api) -> int:
 def test_a_stale_if_match_is_412_and_nothing_is_written(api: Api) -> None:
     iid = _incident_with_history(api)
     before = snapshot(api, iid)
-    assert before.etag == '"3"'
-    for stale in ('"1"', '"2"', 'W/"2"', '"4"'):
+    assert before.etag == '"4"'  # declared with its ticket tag (2), IMOC assigned, task added
+    for stale in ('"1"', '"3"', 'W/"3"', '"5"'):
         for method, path, body in CHANGES:
             response = api.client.request(
                 method, f"{API}/incidents/{iid}{path}", json=body, headers=api.admin | {"If-Match": stale}
             )
-            problem = assert_problem(response, 412, "precondition_failed", "is at version 3", "reload")
-            assert problem["current_version"] == 3
+            problem = assert_problem(response, 412, "precondition_failed", "is at version 4", "reload")
+            assert problem["current_version"] == 4
     assert_unchanged(api, before)
 
 
@@ -291,7 +296,7 @@ def test_concurrent_notes_are_all_kept_in_a_gapless_order(api: Api, server: str)
     assert all(status == 201 for per in answers for status, _ in per), answers
 
     entries = timeline(api, iid)
-    assert [e["seq"] for e in entries] == list(range(1, CLIENTS * NOTES_EACH + 2))
+    assert [e["seq"] for e in entries] == list(range(1, CLIENTS * NOTES_EACH + 3))  # + declared, ticket tag
     notes = [e for e in entries if e["type"] == "note.added"]
     assert len(notes) == CLIENTS * NOTES_EACH
     texts = [e["data"]["text"] for e in notes]
@@ -305,7 +310,7 @@ def test_concurrent_notes_are_all_kept_in_a_gapless_order(api: Api, server: str)
             assert (entry["actor"], entry["data"]["text"]) == (f"writer{n}", f"writer{n} note {k:02d}")
     assert (
         api.client.get(f"{API}/incidents/{iid}", headers=api.admin).json()["version"]
-        == 1 + CLIENTS * NOTES_EACH
+        == 2 + CLIENTS * NOTES_EACH
     )
 
 
@@ -326,7 +331,7 @@ def test_the_same_idempotency_key_sent_at_once_declares_exactly_one_incident(api
     assert sorted(str(replayed) for _, _, replayed in answers) == ["None"] + ["true"] * (CLIENTS - 1)
     assert count_rows(api, "incidents") == 1
     assert count_rows(api, "idempotency_keys") == 1
-    assert event_types(timeline(api, answers[0][1]["id"])) == ["incident.declared"]
+    assert event_types(timeline(api, answers[0][1]["id"])) == ["incident.declared", "tickets.tag_created"]
 
 
 def test_concurrent_changes_with_the_same_if_match_let_exactly_one_through(api: Api, server: str) -> None:
@@ -334,7 +339,7 @@ def test_concurrent_changes_with_the_same_if_match_let_exactly_one_through(api: 
     responders = [api.user(f"responder{n}") for n in range(CLIENTS)]
 
     def change(n: int, barrier: threading.Barrier) -> int:
-        with httpx.Client(base_url=server, headers=responders[n] | {"If-Match": '"1"'}, timeout=60) as client:
+        with httpx.Client(base_url=server, headers=responders[n] | {"If-Match": '"2"'}, timeout=60) as client:
             barrier.wait()
             response = client.patch(
                 f"{API}/incidents/{iid}/impact", json={"summary": f"seen by responder{n}"}
@@ -344,6 +349,6 @@ def test_concurrent_changes_with_the_same_if_match_let_exactly_one_through(api: 
     statuses = all_at_once(CLIENTS, change)
     assert sorted(statuses) == [200] + [412] * (CLIENTS - 1)
     incident = api.client.get(f"{API}/incidents/{iid}", headers=api.admin).json()
-    assert incident["version"] == 2
+    assert incident["version"] == 3
     assert incident["summary"] == f"seen by responder{statuses.index(200)}"
-    assert event_types(timeline(api, iid)) == ["incident.declared", "impact.updated"]
+    assert event_types(timeline(api, iid)) == ["incident.declared", "tickets.tag_created", "impact.updated"]

@@ -95,8 +95,8 @@ def test_declare_returns_the_incident_and_show_reads_it_back(api: Api, clock: Fa
     )
     assert response.status_code == 201, response.text
     incident = response.json()
-    assert response.headers["etag"] == '"1"'
-    assert incident["version"] == 1
+    assert response.headers["etag"] == '"2"'  # declared, then its ticket tag
+    assert incident["version"] == 2
     expected = {
         "title": "Users cannot sign in",
         "kind": "saas-outage",
@@ -139,12 +139,14 @@ def test_declare_returns_the_incident_and_show_reads_it_back(api: Api, clock: Fa
     shown = api.client.get(f"{API}/incidents/{incident['id']}", headers=alice)
     assert shown.status_code == 200
     assert shown.json() == incident
-    assert shown.headers["etag"] == '"1"'
+    assert shown.headers["etag"] == '"2"'
 
     entries = timeline(api, incident["id"])
     assert [(e["seq"], e["type"], e["actor"], e["at"]) for e in entries] == [
-        (1, "incident.declared", "alice", declared_at)
+        (1, "incident.declared", "alice", declared_at),
+        (2, "tickets.tag_created", "sirf", declared_at),
     ]
+    assert entries[1]["data"] == {"tag": f"incident_{incident['id']}"}
     assert entries[0]["data"]["title"] == "Users cannot sign in"
     assert entries[0]["data"]["severity"] == 2
     assert entries[0]["data"]["kind"] == "saas-outage"
@@ -532,8 +534,8 @@ def test_a_security_incident_engages_the_smoc_because_sirt_is_involved(api: Api)
     assert [c["name"] for c in smoc["criteria_met"]] == ["sirt-involved"]
     assert engagement(api, incident["id"], "cmoc")["engage"] is False
     entries = timeline(api, incident["id"])
-    assert event_types(entries) == ["incident.declared", "engagement.proposed"]
-    assert entries[1]["data"] == {"role": "smoc", "proposed": "sam", "criteria": ["sirt-involved"]}
+    assert event_types(entries) == ["incident.declared", "tickets.tag_created", "engagement.proposed"]
+    assert entries[2]["data"] == {"role": "smoc", "proposed": "sam", "criteria": ["sirt-involved"]}
 
 
 # ----- release -----------------------------------------------------------------------------------
@@ -727,7 +729,7 @@ def test_notes_are_timeline_entries(api: Api, clock: FakeClock) -> None:
     )
     assert added.status_code == 201, added.text
     assert added.json() == {
-        "seq": 2,
+        "seq": 3,  # after the declaration and its ticket tag
         "type": "note.added",
         "actor": "alice",
         "at": iso(clock),
@@ -738,8 +740,8 @@ def test_notes_are_timeline_entries(api: Api, clock: FakeClock) -> None:
 
 def test_the_timeline_pages_with_after_and_next_cursor(api: Api) -> None:
     alice = api.user("alice")
-    iid = declare(api, alice)["id"]
-    for n in range(11):
+    iid = declare(api, alice)["id"]  # two entries: declared, ticket tag created
+    for n in range(10):
         assert api.client.post(
             f"{API}/incidents/{iid}/notes", json={"text": f"note {n}"}, headers=alice
         ).is_success
@@ -760,7 +762,7 @@ def test_the_timeline_pages_with_after_and_next_cursor(api: Api) -> None:
     assert exact["next_cursor"] is None
     default = api.client.get(f"{API}/incidents/{iid}/timeline", headers=alice).json()
     assert [e["seq"] for e in default["items"]] == list(range(1, 13))
-    assert [e["data"]["text"] for e in default["items"][1:]] == [f"note {n}" for n in range(11)]
+    assert [e["data"]["text"] for e in default["items"][2:]] == [f"note {n}" for n in range(10)]
     past_end = api.client.get(f"{API}/incidents/{iid}/timeline", params={"after": 12}, headers=alice).json()
     assert past_end == {"items": [], "next_cursor": None}
 

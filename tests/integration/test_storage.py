@@ -82,9 +82,9 @@ def test_timeline_is_gapless_and_typed(container: Container) -> None:
     for n in range(5):
         work.add_note(incident_id, f"note {n}", actor=ADMIN, uow=container.uow(), env=container.env)
     entries = incidents.read_timeline(incident_id, after=0, limit=100, uow=container.uow())
-    assert [e.seq for e in entries] == list(range(1, 7))
-    assert entries[0].type == "incident.declared"
-    assert [e.data["text"] for e in entries[1:]] == [f"note {n}" for n in range(5)]
+    assert [e.seq for e in entries] == list(range(1, 8))
+    assert [e.type for e in entries[:2]] == ["incident.declared", "tickets.tag_created"]
+    assert [e.data["text"] for e in entries[2:]] == [f"note {n}" for n in range(5)]
     assert incidents.read_timeline(incident_id, after=3, limit=2, uow=container.uow())[0].seq == 4
 
 
@@ -94,7 +94,7 @@ def test_the_database_refuses_to_edit_or_delete_timeline_rows(container: Contain
         with pytest.raises(DBAPIError, match="append-only"), container.database.engine.begin() as connection:
             connection.execute(text(statement))
     entries = incidents.read_timeline(incident_id, after=0, limit=10, uow=container.uow())
-    assert [(e.seq, e.actor) for e in entries] == [(1, "root")]
+    assert [(e.seq, e.actor) for e in entries] == [(1, "root"), (2, "sirf")]  # declared, ticket tag
 
 
 def test_the_database_allows_one_active_holder_per_role(container: Container) -> None:
@@ -128,7 +128,7 @@ def test_a_failed_change_writes_nothing(container: Container) -> None:
         )
     after = incidents.get_incident(incident_id, uow=container.uow())
     assert after == before
-    assert len(incidents.read_timeline(incident_id, after=0, limit=10, uow=container.uow())) == 1
+    assert len(incidents.read_timeline(incident_id, after=0, limit=10, uow=container.uow())) == 2
 
 
 def test_list_orders_by_customer_impact_then_severity_and_pages(container: Container) -> None:

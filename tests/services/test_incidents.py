@@ -51,8 +51,14 @@ def test_declaring_stores_the_incident_with_its_declaration_event(
         Phase.DETECTION,
         Region.EMEA,
     )
-    [entry] = uow.store.timeline(incident_id)
+    entry, tag = uow.store.timeline(incident_id)
     assert (entry.seq, entry.type, entry.actor, entry.at) == (1, "incident.declared", "ana", clock.now())
+    assert (tag.seq, tag.type, tag.actor, tag.data) == (
+        2,
+        "tickets.tag_created",
+        "sirf",
+        {"tag": "incident_1"},
+    )
     assert entry.data["title"] == "Checkout fails for EU customers"
     assert uow.commits == 1
     assert declare() == 2
@@ -82,7 +88,11 @@ def test_an_admin_or_a_rostered_smoc_may_override_the_scope_check(
     assert stored.kind is IncidentKind.CUSTOMER_EMERGENCY
     assert stored.scope_override == "bug-report"
     timeline = uow.store.timeline(incident_id)
-    assert [e.type for e in timeline] == ["incident.declared", "incident.scope_overridden"]
+    assert [e.type for e in timeline] == [
+        "incident.declared",
+        "incident.scope_overridden",
+        "tickets.tag_created",
+    ]
     assert timeline[1].data == {"reported_kind": "bug-report", "reason": "30 customers cannot pay"}
     assert timeline[1].actor == actor.username
 
@@ -130,9 +140,9 @@ def test_a_security_incident_proposes_the_on_call_smoc_and_tells_them(
 ) -> None:
     incident_id = declare(kind="security-incident", actor=BO)
     timeline = uow.store.timeline(incident_id)
-    assert [e.type for e in timeline] == ["incident.declared", "engagement.proposed"]
-    assert [e.seq for e in timeline] == [1, 2]
-    assert timeline[1].data == {"role": "smoc", "proposed": "sam", "criteria": ["sirt-involved"]}
+    assert [e.type for e in timeline] == ["incident.declared", "tickets.tag_created", "engagement.proposed"]
+    assert [e.seq for e in timeline] == [1, 2, 3]
+    assert timeline[2].data == {"role": "smoc", "proposed": "sam", "criteria": ["sirt-involved"]}
     [message] = messages_for(uow, "sam")
     assert message.startswith(f"#{incident_id} Checkout fails for EU customers: SMOC should be engaged")
     assert "proposed: sam" in message
@@ -157,7 +167,7 @@ def test_with_nobody_on_call_the_proposal_is_recorded_and_nobody_is_notified(
 
 def test_a_plain_outage_proposes_nobody(uow: FakeUnitOfWork, declare: Declare) -> None:
     incident_id = declare()
-    assert uow.store.event_types(incident_id) == ["incident.declared"]
+    assert uow.store.event_types(incident_id) == ["incident.declared", "tickets.tag_created"]
     assert uow.store.notifications == []
 
 
@@ -175,12 +185,12 @@ def test_any_responder_may_change_severity_while_no_acting_role_is_held(
     assert (incident.severity, incident.highest_severity, incident.version) == (
         Severity.SEV1,
         Severity.SEV1,
-        2,
+        3,  # declared (with its ticket tag), then this change
     )
     incidents.change_severity(incident_id, Severity.SEV2, reason="EU only", actor=CY, uow=uow, env=env)
     stored = uow.store.incidents[incident_id]
     assert (stored.severity, stored.highest_severity) == (Severity.SEV2, Severity.SEV1)
-    entries = uow.store.timeline(incident_id)[1:]
+    entries = uow.store.timeline(incident_id)[2:]  # after the declaration and its ticket tag
     assert [e.data for e in entries] == [
         {"previous": 3, "severity": 1, "reason": "all regions"},
         {"previous": 1, "severity": 2, "reason": "EU only"},
@@ -233,7 +243,7 @@ def test_severity_refusals_change_nothing(uow: FakeUnitOfWork, env: Env, declare
         incidents.change_severity(
             incident_id, Severity.SEV1, reason="x", actor=ANA, uow=uow, env=env, expected_version=7
         )
-    assert stale.value.details == {"current_version": 1}
+    assert stale.value.details == {"current_version": 2}
     with pytest.raises(NotFound):
         incidents.change_severity(99, Severity.SEV1, reason="x", actor=ANA, uow=uow, env=env)
     with pytest.raises(PermissionDenied):
@@ -327,7 +337,7 @@ def test_reading_an_incident_its_timeline_and_the_list(
     assign(first, Role.IMOC, "ana")
     commits = uow.commits
     assert incidents.get_incident(first, uow=uow).holder(Role.IMOC) == "ana"
-    entries = incidents.read_timeline(first, after=1, limit=10, uow=uow)
+    entries = incidents.read_timeline(first, after=2, limit=10, uow=uow)
     assert [e.type for e in entries] == ["role.assigned"]
     page = incidents.list_incidents(IncidentQuery(), uow=uow)
     assert [i.id for i in page.items] == [second, first]

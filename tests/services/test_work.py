@@ -134,7 +134,7 @@ def test_a_note_returns_its_timeline_entry(
     entry, _ = work.add_note(incident_id, "  Customers report 502s\non checkout ", actor=BO, uow=uow, env=env)
     assert (entry.incident_id, entry.seq, entry.type, entry.actor, entry.at) == (
         incident_id,
-        2,
+        3,  # after the declaration and its ticket tag
         "note.added",
         "bo",
         clock.now(),
@@ -149,8 +149,8 @@ def test_notes_may_be_added_to_a_closed_incident_but_nothing_else(
     incident_id = declare()
     incidents.change_phase(incident_id, Phase.RESOLUTION, actor=ANA, uow=uow, env=env)
     incidents.change_phase(incident_id, Phase.CLOSURE, actor=ANA, uow=uow, env=env)
-    # declared, resolution, closure, ticket tag retired, then the note
-    assert work.add_note(incident_id, "postmortem scheduled", actor=ANA, uow=uow, env=env)[0].seq == 5
+    # declared, ticket tag, resolution, closure, ticket tag retired, then the note
+    assert work.add_note(incident_id, "postmortem scheduled", actor=ANA, uow=uow, env=env)[0].seq == 6
     before = snapshot(uow)
     with pytest.raises(InvalidTransition):
         work.add_task(incident_id, "Too late", owner="bo", due_at=None, actor=ANA, uow=uow, env=env)

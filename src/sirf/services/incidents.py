@@ -67,8 +67,8 @@ def declare_incident(declaration: Declaration, *, actor: Actor, uow: UnitOfWork,
     with uow(write=True):
         uow.incidents.add(incident)
         open_ticket_tag(uow, env, incident, now)
-        if propose_vacant_roles(incident, before=[], uow=uow, env=env, actor=actor, at=now):
-            uow.incidents.save(incident)
+        propose_vacant_roles(incident, before=[], uow=uow, env=env, actor=actor, at=now)
+        uow.incidents.save(incident)
         uow.commit()
     return incident
 

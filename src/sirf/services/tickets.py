@@ -60,11 +60,11 @@ def classify(ticket: Ticket, policy: TicketPolicy) -> Ticket:
 
 def open_ticket_tag(uow: UnitOfWork, env: Env, incident: Incident, at: datetime) -> str:
     """F5.1: a new incident gets its tag at once, in the declaring transaction, so webhooks link
-    tickets carrying it from the first second. The declaration's timeline entry stands for it
-    (``tickets.tag_created`` is kept for tags created later, e.g. for incidents from before
-    tickets were configured); every operation applying the tag is recorded."""
+    tickets carrying it from the first second; the creation is on the timeline like every other tag
+    operation (the caller saves the incident)."""
     tag = incident_tag(env.framework.tickets.tag_convention, incident.id)
     uow.tickets.add_tag(incident.id, tag, at)
+    incident.record_ticket_event(ev.TicketTagCreated(at=at, actor="sirf", tag=tag))
     return tag
 
 
