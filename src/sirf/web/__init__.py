@@ -14,11 +14,12 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from sirf.web import routes_admin, routes_auth, routes_pages, routes_room, routes_updates
+from sirf.web import routes_admin, routes_auth, routes_pages, routes_room, routes_tickets, routes_updates
 from sirf.web.context import SignInRequired
 from sirf.web.errors import problem
 from sirf.web.render import STATIC, Pages
 from sirf.web.security import CsrfRefused
+from sirf.web.ticket_panel import FiguresCache
 
 
 class VersionedStatic(StaticFiles):
@@ -40,7 +41,8 @@ def install(app: FastAPI) -> None:
     # RFC 9106's recommended low-memory Argon2id (64 MiB, 3 passes, 4 lanes): pwdlib's default.
     app.state.web_hasher = PasswordHash((Argon2Hasher(),))
     app.state.web_pages = Pages()
-    for module in (routes_auth, routes_pages, routes_room, routes_updates, routes_admin):
+    app.state.web_ticket_figures = FiguresCache()
+    for module in (routes_auth, routes_pages, routes_room, routes_tickets, routes_updates, routes_admin):
         app.include_router(module.router)
     app.mount("/static", VersionedStatic(directory=STATIC), name="static")
     app.add_exception_handler(SignInRequired, _sign_in)

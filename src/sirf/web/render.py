@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,15 @@ def duration(seconds: float) -> str:
         return f"{minutes} min"
     hours, rest = divmod(minutes, 60)
     return f"{hours} h {rest:02d} min" if hours < 48 else f"{hours // 24} days"
+
+
+def span(value: timedelta | None) -> str:
+    """A length of time, sign dropped (the sentence around it says "left" or "overdue by")."""
+    return "—" if value is None else duration(abs(value.total_seconds()))
+
+
+def count(value: int) -> str:
+    return f"{value:,}"
 
 
 def countdown(due: datetime | None, now: datetime) -> str:
@@ -79,6 +88,8 @@ class Pages:
         self.env.filters["time"] = time_tag
         self.env.filters["countdown"] = countdown
         self.env.filters["describe"] = describe_entry
+        self.env.filters["span"] = span
+        self.env.filters["count"] = count
 
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         return self.env.get_template(name).render(context)

@@ -22,6 +22,7 @@ from sirf.web.actions import attempt
 from sirf.web.context import Visitor, see_other
 from sirf.web.errors import Problem
 from sirf.web.forms import Form
+from sirf.web.ticket_panel import PAGE, ReplyPreview, figures_cache, room_panel
 
 # Notices after a successful action, by the code in ``?done=``; never text from the request.
 DONE = {
@@ -41,6 +42,25 @@ DONE = {
     "approved": "Approval recorded.",
     "published": "Update published.",
     "withdrawn": "Update withdrawn.",
+    "tickets-linked": "Tickets linked; the incident tag is being added to them.",
+    "tickets-already": "Those tickets were linked already; nothing changed.",
+    "ticket-unlinked": "Ticket unlinked; the incident tag is being removed from it.",
+    "rule-set": "Linking rule set; stored tickets that match it were linked.",
+    "rule-cleared": "Linking rule cleared; tickets linked by it stay linked.",
+    "reply-started": "Bulk reply under way; the worker sends it and its progress shows below.",
+    "reply-cancelled": "Bulk reply cancelled; replies not yet handed over will not be sent.",
+}
+
+# Where a notice shows when it is not at the top of the room: next to the part of the tickets panel
+# the action changed (its id is "flash" wherever it is, and the redirect scrolls to it).
+NOTICE_PLACES = {
+    "tickets-linked": "tickets",
+    "tickets-already": "tickets",
+    "ticket-unlinked": "tickets",
+    "rule-set": "tickets",
+    "rule-cleared": "tickets",
+    "reply-started": "tickets-runs",
+    "reply-cancelled": "tickets-runs",
 }
 
 IMPACT_FLAGS = {
@@ -65,13 +85,17 @@ def room_page(
     problem: Problem | None = None,
     form: Form | None = None,
     done: str | None = None,
+    shown: int = PAGE,
+    preview: ReplyPreview | None = None,
 ) -> HTMLResponse:
     room = attempt(
         lambda: incident_room(incident_id, uow=visitor.uow, env=visitor.env, drafting=visitor.drafting)
     )
     if isinstance(room, Problem):
         return error_page(visitor, room)
-    return visitor.page(
+    cache = figures_cache(visitor.request)
+    tickets, refresh = room_panel(cache, visitor.container, visitor.uow, room, shown=shown, preview=preview)
+    response = visitor.page(
         "room.html",
         status=problem.status if problem else 200,
         nav=None,
@@ -80,6 +104,7 @@ def room_page(
         problem=problem,
         form=form or Form({}),
         done=DONE.get(done or ""),
+        done_in=NOTICE_PLACES.get(done or ""),
         roles=list(Role),
         criteria=list(ReleaseCriterion),
         severities=list(Severity),
@@ -87,7 +112,10 @@ def room_page(
         task_statuses=list(TaskStatus),
         templates=list(TEMPLATES.values()),
         impact_flags=IMPACT_FLAGS,
+        tickets=tickets,
     )
+    response.background = refresh  # stale ticket figures are worked out after the page is sent
+    return response
 
 
 def room_action(

@@ -19,6 +19,7 @@ from sirf.web.context import PostedForm, VisitorDep, guard_origin
 from sirf.web.errors import Problem
 from sirf.web.forms import Form
 from sirf.web.room import IMPACT_FLAGS, error_page, room_action, room_page
+from sirf.web.ticket_panel import shown_count
 
 router = APIRouter(
     prefix="/incidents/{incident_id:int}", dependencies=[Depends(guard_origin)], include_in_schema=False
@@ -26,8 +27,9 @@ router = APIRouter(
 
 
 @router.get("")
-def room(incident_id: int, visitor: VisitorDep, done: str = "") -> HTMLResponse:
-    return room_page(visitor, incident_id, done=done)
+def room(incident_id: int, visitor: VisitorDep, done: str = "", shown: str = "") -> HTMLResponse:
+    # ``shown``: linked tickets listed ("Show more" without JavaScript); the fragment reads it too.
+    return room_page(visitor, incident_id, done=done, shown=shown_count(shown))
 
 
 @router.get("/fragments/timeline")
