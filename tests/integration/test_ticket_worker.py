@@ -187,3 +187,23 @@ def test_zendesk_ratings_are_pulled_into_the_mirror_and_feed_csat(
     assert figures.impact.csat_percent == 50.0
     assert figures.impact.csat_ratings == 2
     assert worker.sync_ratings() == 0  # not again before the interval
+
+
+def test_a_failing_ratings_pull_waits_for_the_interval_before_trying_again(container: Container) -> None:
+    from sirf.services.ticket_ports import DeliveryFailed
+
+    class Down(BuiltinTickets):
+        calls = 0
+
+        @property
+        def name(self) -> str:
+            return "zendesk"
+
+        def ratings(self, since):  # type: ignore[no-untyped-def]
+            Down.calls += 1
+            raise DeliveryFailed("Zendesk ratings: HTTP 503", retryable=True)
+
+    worker = TicketJobs(container.uow, container.env, Down(container.uow, container.env.clock), name="t1")
+    assert worker.sync_ratings() == 0
+    assert worker.sync_ratings() == 0
+    assert Down.calls == 1  # not on every pass while Zendesk is down

@@ -29,7 +29,7 @@ from sirf.services.bulk_replies import finish_run
 from sirf.services.context import Env, get_or_raise
 from sirf.services.ports import UnitOfWork
 from sirf.services.ticket_ports import MAX_BATCH, DeliveryFailed, Reply, ReplyOutcome, TicketSystem
-from sirf.services.ticket_store import BulkRun, LedgerItem
+from sirf.services.ticket_store import BulkRun
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -44,10 +44,12 @@ class BulkReplyRunner:
     name: str = "worker"
     max_in_flight: int = 20  # Zendesk allows about 30 queued jobs per account; leave room for others
     poll_interval: float = 2.0  # seconds between job polls (reliability.md §3.2: >= 2 s)
+    tail_poll_interval: float = 1.0  # once everything is handed over: the run ends at the next poll
     lease: timedelta = timedelta(minutes=2)
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     _stamps: dict[str, datetime] = field(default_factory=dict)  # ref -> updated_at re-read after a doubt
+    _last_poll: dict[int, float] = field(default_factory=dict)  # run id -> when its jobs were polled
 
     def run_once(self, *, budget: float = 30.0) -> int:
         """Work on one due run for up to ``budget`` seconds; returns tickets settled (0: idle)."""
@@ -69,17 +71,22 @@ class BulkReplyRunner:
                 uow.commit()
 
     def _work(self, run: BulkRun, *, deadline: float) -> int:
+        # Every poll spends a request of the rate budget that a batch could have used: poll every
+        # ``poll_interval`` (kept across passes, so a new pass does not poll at once), and only in
+        # the tail, with nothing left to hand over, sooner.
         settled = 0
-        last_poll = 0.0
+        last_poll = self._last_poll.get(run.id, float("-inf"))
         in_flight: set[str] = self._open_jobs(run)
         settled += self._verify(run)
+        tail = False
         while self.monotonic() < deadline:
             if not self._keep_lease(run):
                 # Cancelled (or taken over): what was handed over may still have landed; record what
                 # the system can tell now, as no worker leases a cancelled run again.
                 return settled + (self._record(run, self._poll(in_flight)[1]) if in_flight else 0)
-            if in_flight and self.monotonic() - last_poll >= self.poll_interval:
-                last_poll = self.monotonic()
+            interval = self.tail_poll_interval if tail else self.poll_interval
+            if in_flight and self.monotonic() - last_poll >= interval:
+                last_poll = self._last_poll[run.id] = self.monotonic()
                 done, outcomes = self._poll(in_flight)
                 settled += self._record(run, outcomes)
                 in_flight -= done
@@ -88,6 +95,7 @@ class BulkReplyRunner:
             while len(in_flight) < self.max_in_flight and self.monotonic() < deadline:
                 job = self._submit_next(run)
                 if job is None:
+                    tail = True
                     break
                 sent = True
                 if job:
@@ -100,7 +108,7 @@ class BulkReplyRunner:
                 if self.monotonic() - last_poll >= self.poll_interval:
                     # Nothing in flight, yet tickets are "sending" (a lost answer): settle them by
                     # their markers now rather than idle until the next pass.
-                    last_poll = self.monotonic()
+                    last_poll = self._last_poll[run.id] = self.monotonic()
                     settled += self._verify(run)
             if not sent:
                 self.sleep(min(0.2, max(0.0, deadline - self.monotonic())))
@@ -130,8 +138,9 @@ class BulkReplyRunner:
         uow = self.uow_factory()
         replied: list[str] = []
         with uow(write=True):
+            submitted = uow.ticket_work.items(run.id, [ItemState.SUBMITTED], limit=1_000_000)
             for job, outcomes in finished.items():
-                items = {i.ref: i for i in self._job_items(uow, run, job)}
+                items = {i.ref: i for i in submitted if i.job_id == job}
                 by_ref = {o.ref: o for o in outcomes if o.ref}
                 ok = [items[ref].ticket_id for ref, o in by_ref.items() if o.ok and ref in items]
                 refused = [
@@ -162,13 +171,6 @@ class BulkReplyRunner:
                 self._timeline(uow, run, replied, now)
             uow.commit()
         return len(replied)
-
-    def _job_items(self, uow: UnitOfWork, run: BulkRun, job: str) -> list[LedgerItem]:
-        return [
-            i
-            for i in uow.ticket_work.items(run.id, [ItemState.SUBMITTED], limit=1_000_000)
-            if i.job_id == job
-        ]
 
     def _verify(self, run: BulkRun) -> int:
         """Settle ``sending`` tickets by their marker tag: present means replied."""

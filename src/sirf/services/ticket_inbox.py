@@ -60,7 +60,7 @@ def process_inbox(
     *,
     system: str,
     parse: EventParser,
-    batch: int = 50,
+    batch: int = 20,  # short write transactions: SQLite's accept path waits for them
 ) -> int:
     """Process up to ``batch`` stored deliveries in one transaction; returns how many."""
     uow = uow_factory()

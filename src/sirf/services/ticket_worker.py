@@ -36,7 +36,7 @@ class TicketJobs:
     system: TicketSystem
     parse: EventParser | None = None  # None: no webhook source configured
     name: str = "worker"
-    reply_budget: float = 10.0  # seconds of bulk replying per pass, so other work is not starved
+    reply_budget: float = 20.0  # seconds of bulk replying per pass, so other work is not starved
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     lease: timedelta = timedelta(minutes=2)
     runner: BulkReplyRunner | None = None
@@ -47,6 +47,7 @@ class TicketJobs:
     _last_surges: float | None = None
     ratings_interval: float = 900.0  # seconds between pulls of new satisfaction ratings (CSAT)
     _ratings_since: datetime | None = None
+    _ratings_retry_at: datetime | None = None
     _proposed: dict[str, float] = field(default_factory=dict)  # surge label -> when it was proposed
 
     def __post_init__(self) -> None:
@@ -59,10 +60,14 @@ class TicketJobs:
             handled += process_inbox(self.uow_factory, self.env, system=self.system.name, parse=self.parse)
         handled += self.apply_tag_ops()
         assert self.runner is not None
-        handled += self.runner.run_once(budget=self.reply_budget)
-        self.refresh_facts()
-        self.watch_surges()
-        self.sync_ratings()
+        replying = self.runner.run_once(budget=self.reply_budget)
+        handled += replying
+        if not replying:
+            # The periodic jobs wait while a bulk reply runs: between two of its passes they would
+            # leave the rate budget unused (figures over 20,000 tickets take a second or two).
+            self.refresh_facts()
+            self.watch_surges()
+            self.sync_ratings()
         return handled
 
     def sync_ratings(self) -> int:
@@ -75,12 +80,16 @@ class TicketJobs:
             seconds=self.ratings_interval
         ):
             return 0
+        if self._ratings_retry_at is not None and now < self._ratings_retry_at:
+            return 0
         since = self._ratings_since or now - timedelta(days=self.env.framework.tickets.csat_baseline_days)
         try:
             ratings = [
                 (r.ref, r.score.value, r.at) for r in self.system.ratings(since - timedelta(minutes=5))
             ]
         except DeliveryFailed as failure:
+            # Not on every pass while Zendesk is down: each try waits out its own retries.
+            self._ratings_retry_at = now + timedelta(seconds=self.ratings_interval)
             log.warning("pulling satisfaction ratings failed: %s", redact(failure.message))
             return 0
         uow = self.uow_factory()
