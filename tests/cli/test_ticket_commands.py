@@ -344,7 +344,7 @@ def test_create_sends_the_ticket_and_shows_the_rule_links(run: Run, fake: FakeAp
     assert "  priority      urgent" in lines
     assert "  tags          eu, sso" in lines
     assert "  visibility    private" in lines
-    assert lines[-1] == "linked by a rule to #1"
+    assert lines[-1] == "linked (by its tag or a rule) to #1"
     assert fake.links[1] == ["101"]
 
 

@@ -104,7 +104,7 @@ def created(ticket: Mapping[str, Any]) -> str:
     ]
     incidents = ticket.get("linked_incidents") or []
     if incidents:
-        lines.append("linked by a rule to " + ", ".join(f"#{number}" for number in incidents))
+        lines.append("linked (by its tag or a rule) to " + ", ".join(f"#{number}" for number in incidents))
     return "\n".join(lines)
 
 
