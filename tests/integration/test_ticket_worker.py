@@ -119,6 +119,13 @@ def test_a_surge_no_incident_covers_is_proposed_to_the_on_call_smoc_and_cmoc_onc
     assert "sign in" in notes[0].message
     assert "Org 0" in notes[0].message
     assert worker.watch_surges() == 0  # proposed once, not on every pass
+    assert jobs(container).watch_surges() == 0  # nor by another worker, or after a restart
+    clock.advance(hours=4)
+    _seed(
+        container,
+        [_ticket(2000 + n, f"Cannot sign in to the dashboard (again {n})", n, clock) for n in range(12)],
+    )
+    assert jobs(container).watch_surges() == 2  # still surging four hours later: told again
 
 
 def test_a_surge_mostly_linked_to_an_active_incident_joins_it_instead_of_being_proposed(

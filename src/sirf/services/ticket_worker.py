@@ -48,7 +48,6 @@ class TicketJobs:
     ratings_interval: float = 900.0  # seconds between pulls of new satisfaction ratings (CSAT)
     _ratings_since: datetime | None = None
     _ratings_retry_at: datetime | None = None
-    _proposed: dict[str, float] = field(default_factory=dict)  # surge label -> when it was proposed
 
     def __post_init__(self) -> None:
         if self.runner is None:
@@ -120,7 +119,8 @@ class TicketJobs:
 
     def watch_surges(self) -> int:
         """F7, F5.2: a surge mostly linked to an active incident joins it (the rest of its tickets
-        are linked); any other surge is proposed to the SMOC and CMOC on call, once every 4 hours."""
+        are linked); any other surge is proposed to the SMOC and CMOC on call, again only after
+        ``SURGE_REPEAT``."""
         if not self._due(self._last_surges, self.surge_interval):
             return 0
         self._last_surges = self.monotonic()
@@ -135,9 +135,10 @@ class TicketJobs:
                 owner = self._owner(uow, surge)
                 if owner is not None:
                     self._attach(uow, owner, surge, now)
-                elif self.monotonic() - self._proposed.get(surge.label, -1e12) >= 4 * 3600:
-                    notes.extend(surge_notifications(self.env, surge, now))
-                    self._proposed[surge.label] = self.monotonic()
+                else:
+                    notes.extend(
+                        n for n in surge_notifications(self.env, surge, now) if not _told(uow, n, now)
+                    )
             uow.notifications.add_all(notes)
             uow.commit()
         return len(notes)
@@ -223,12 +224,27 @@ class TicketJobs:
             uow.commit()
 
 
+SURGE_REPEAT = timedelta(hours=4)  # a surge still going is proposed again after this long
+
+
+def _told(uow: UnitOfWork, note: Notification, now: datetime) -> bool:
+    """Whether this person had this surge's proposal lately, from any worker (the stored notices
+    are the record, so several workers or a restart do not repeat it)."""
+    key = note.message.split(":", 1)[0]
+    return any(
+        earlier.incident_id is None
+        and earlier.message.startswith(key)
+        and now - earlier.created_at < SURGE_REPEAT
+        for earlier in uow.notifications.for_recipient(note.recipient, limit=100)
+    )
+
+
 def surge_notifications(env: Env, surge: Surge, now: datetime) -> list[Notification]:
     region = region_on_shift(env.framework.region_hours, now)
     people = {env.framework.roster.on_call(role, region) for role in (Role.SMOC, Role.CMOC)} - {None}
     orgs = ", ".join(surge.organisations[:5]) or "no organisation named"
     message = (
-        f"ticket surge: {surge.reason}. Organisations: {orgs}. Samples: "
+        f"ticket surge [{surge.label}]: {surge.reason}. Organisations: {orgs}. Samples: "
         + "; ".join(surge.sample_subjects[:3])
         + ". Declare an incident with `sirf declare` or see `sirf tickets surges`."
     )
