@@ -214,3 +214,28 @@ def test_a_failing_ratings_pull_waits_for_the_interval_before_trying_again(conta
     assert worker.sync_ratings() == 0
     assert worker.sync_ratings() == 0
     assert Down.calls == 1  # not on every pass while Zendesk is down
+
+
+def test_webhook_tickets_are_mirrored_with_their_organisation_name(
+    container: Container, clock: FakeClock
+) -> None:
+    from sirf.adapters.zendesk_webhooks import parse_event
+    from sirf.services.ticket_inbox import accept_delivery
+    from tests.integration.ticket_support import stored, webhook, zendesk
+
+    desk = zendesk(clock.now)
+    acme = desk.fake.add_organization("Acme Corp")
+    ticket_id = desk.fake.add_ticket(subject="Cannot sign in", organization_id=acme)
+    body = webhook(desk.fake, ticket_id, "ticket.created", delivery_id="d-1", at=clock.now())
+    accept_delivery(
+        source="zendesk",
+        delivery_id="d-1",
+        event_type="ticket.created",
+        body=body,
+        uow=container.uow(),
+        env=container.env,
+    )
+    worker = TicketJobs(container.uow, container.env, desk.tickets, parse=parse_event, name="t1")
+    assert worker.run_once() == 1
+    # The framework file's opted-out organisations and linking rules name organisations by name.
+    assert stored(container, "zendesk", str(ticket_id)).organization == "Acme Corp"

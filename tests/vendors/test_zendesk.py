@@ -131,7 +131,7 @@ def test_tickets_map_from_zendesk_json() -> None:
     assert ticket.priority is TicketPriority.HIGH
     assert ticket.status is TicketStatus.PENDING
     assert ticket.requester == "555"
-    assert ticket.organization == str(organization)
+    assert ticket.organization == "Acme Corp"  # named: people and the framework file use names
     assert ticket.form == "360001"
     assert ticket.tags == {"segment_enterprise", "region_emea"}
     assert ticket.public is False
@@ -145,6 +145,26 @@ def test_tickets_map_from_zendesk_json() -> None:
     assert other.form is None
     assert other.satisfaction is None
     assert s.zendesk.organisations([str(organization), "1"]) == {str(organization): "Acme Corp"}
+
+
+def test_organisation_names_are_asked_once_per_unknown_organisation() -> None:
+    s = Setup()
+    acme, globex = s.fake.add_organization("Acme Corp"), s.fake.add_organization("Globex")
+    s.fake.seed(150, organizations=[acme, globex], newest=START)
+    found = list(s.zendesk.search(TicketSearch(limit=150)))
+    assert {t.organization for t in found} == {"Acme Corp", "Globex"}
+    assert len(s.calls("organizations/show_many.json")) == 1  # the second page knew both already
+    assert s.zendesk.organisations([str(acme)]) == {str(acme): "Acme Corp"}
+    assert len(s.calls("organizations/show_many.json")) == 1
+
+
+def test_tickets_keep_the_organisation_id_when_names_are_unavailable() -> None:
+    s = Setup()
+    acme = s.fake.add_organization("Acme Corp")
+    ticket_id = s.fake.add_ticket(organization_id=acme, created_at=START)
+    s.fake.faults.extend(Fault(path="organizations/show_many", status=503) for _ in range(5))
+    [ticket] = s.zendesk.get_many([str(ticket_id)])
+    assert ticket.organization == str(acme)
 
 
 def test_ratings_follow_cursors_and_keep_good_and_bad_only() -> None:

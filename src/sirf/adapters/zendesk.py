@@ -35,7 +35,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -56,6 +56,7 @@ from sirf.services.ticket_ports import MAX_BATCH, Rating, Reply, ReplyOutcome, T
 
 log = logging.getLogger(__name__)
 
+ORG_CACHE = 10_000  # organisation names remembered per process
 PAGE_SIZE = 100
 JOB_IDS_PER_REQUEST = 100  # job ids are 32 characters: 100 of them keep the URL near 3.5 KB
 READ_ATTEMPTS = 4  # a read is tried at most this often on 5xx, timeouts and network errors
@@ -327,6 +328,10 @@ class ZendeskTickets:
         self._headers = {"Authorization": f"Basic {credentials}", "Accept": "application/json"}
         self._jobs: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._jobs_lock = threading.Lock()
+        # Organisation id -> name. Tickets carry only the id; people (and the framework file's
+        # opted-out organisations and linking rules) name organisations by name.
+        self._org_names: OrderedDict[str, str] = OrderedDict()
+        self._org_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -343,17 +348,20 @@ class ZendeskTickets:
             "page[size]": str(min(PAGE_SIZE, search.limit)),
         }
         found = 0
+        tickets: list[Ticket] = []
         for page in self._pages("search/export.json", params, "results", action="Zendesk search"):
             for item in page:
                 if item.get("result_type", "ticket") != "ticket":
                     continue
                 ticket = self._ticket_or_none(item)
-                if ticket is None:
-                    continue
+                if ticket is not None:
+                    tickets.append(ticket)
+            for ticket in self._named(tickets):
                 yield ticket
                 found += 1
                 if found >= search.limit:
                     return
+            tickets = []
 
     def get_many(self, refs: Sequence[str]) -> list[Ticket]:
         tickets: list[Ticket] = []
@@ -365,19 +373,42 @@ class ZendeskTickets:
                 ticket = self._ticket_or_none(item)
                 if ticket is not None:
                     tickets.append(ticket)
-        return tickets
+        return self._named(tickets)
 
     def organisations(self, ids: Sequence[str]) -> dict[str, str]:
-        names: dict[str, str] = {}
+        """Names of the organisations given (remembered; one request per 100 unknown ids)."""
         wanted = [i for i in dict.fromkeys(ids) if i]
-        for chunk in _chunks(wanted, MAX_BATCH):
+        with self._org_lock:
+            names = {i: self._org_names[i] for i in wanted if i in self._org_names}
+        unknown = [i for i in wanted if i not in names and i.isdigit()]
+        for chunk in _chunks(unknown, MAX_BATCH):
             data = self._read(
                 "organizations/show_many.json", {"ids": ",".join(chunk)}, action="Zendesk organizations"
             )
             for item in _list_of(data, "organizations"):
                 if item.get("id") is not None and item.get("name"):
                     names[str(item["id"])] = str(item["name"])
+        with self._org_lock:
+            for org_id in unknown:
+                if org_id in names:
+                    self._org_names[org_id] = names[org_id]
+            while len(self._org_names) > ORG_CACHE:
+                self._org_names.popitem(last=False)
         return names
+
+    def _named(self, tickets: list[Ticket]) -> list[Ticket]:
+        """Tickets with their organisation's name instead of its id (ids stay if Zendesk is down)."""
+        ids = sorted({t.organization for t in tickets if t.organization})
+        if not ids:
+            return tickets
+        try:
+            names = self.organisations(ids)
+        except DeliveryFailed as failure:
+            log.warning("Zendesk organisation names unavailable: %s", failure.message)
+            return tickets
+        return [
+            replace(t, organization=names[t.organization]) if t.organization in names else t for t in tickets
+        ]
 
     def ratings(self, since: datetime) -> Iterator[Rating]:
         since = since if since.tzinfo else since.replace(tzinfo=UTC)

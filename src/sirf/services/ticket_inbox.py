@@ -9,7 +9,7 @@ active incident when it carries the incident's tag or matches the incident's rul
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
@@ -20,6 +20,8 @@ from sirf.domain.tickets import Ticket
 from sirf.logs import redact
 from sirf.services.context import Env
 from sirf.services.ports import UnitOfWork
+from sirf.services.publishing import DeliveryFailed
+from sirf.services.ticket_store import InboxItem
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,27 @@ class InboundEvent(Protocol):
 
 
 EventParser = Callable[[bytes], InboundEvent]
+OrganisationNames = Callable[[Sequence[str]], dict[str, str]]
+
+
+def _organisation_names(
+    items: Sequence[InboxItem], parse: EventParser, organisations: OrganisationNames | None
+) -> dict[str, str]:
+    if organisations is None or not items:
+        return {}
+    ids: set[str] = set()
+    for item in items:
+        try:
+            ticket = parse(item.body.encode("utf-8")).ticket
+        except DomainError:
+            continue  # refused properly when processed
+        if ticket is not None and ticket.organization:
+            ids.add(ticket.organization)
+    try:
+        return organisations(sorted(ids)) if ids else {}
+    except DeliveryFailed as failure:  # names later; the ticket keeps its organisation's id meanwhile
+        log.warning("organisation names unavailable: %s", redact(failure.message))
+        return {}
 
 
 def accept_delivery(
@@ -61,12 +84,18 @@ def process_inbox(
     system: str,
     parse: EventParser,
     batch: int = 20,  # short write transactions: SQLite's accept path waits for them
+    organisations: OrganisationNames | None = None,
 ) -> int:
-    """Process up to ``batch`` stored deliveries in one transaction; returns how many."""
+    """Process up to ``batch`` stored deliveries in one transaction; returns how many.
+
+    ``organisations`` names the organisations whose ids the events carry; it is asked before the
+    write transaction opens, so a slow ticket system never holds the database's write lock."""
     uow = uow_factory()
     with uow(write=False):
         if not uow.ticket_work.any_inbox_pending():
             return 0
+        peeked = uow.ticket_work.peek_inbox(limit=batch) if organisations is not None else []
+    names = _organisation_names(peeked, parse, organisations)
     now = env.clock.now()
     with uow(write=True):
         items = uow.ticket_work.claim_inbox(limit=batch)
@@ -76,7 +105,10 @@ def process_inbox(
                 if event.ticket is None:
                     uow.ticket_work.finish_inbox(item.id, state="ignored", at=now)
                     continue
-                ingest(uow, env, system, event.ticket, reply_at=event.agent_public_reply_at, now=now)
+                ticket = event.ticket
+                if ticket.organization in names:
+                    ticket = replace(ticket, organization=names[ticket.organization])
+                ingest(uow, env, system, ticket, reply_at=event.agent_public_reply_at, now=now)
                 uow.ticket_work.finish_inbox(item.id, state="processed", at=now)
             except DomainError as error:
                 uow.ticket_work.finish_inbox(item.id, state="failed", at=now, error=error.message[:1000])

@@ -56,7 +56,13 @@ class TicketJobs:
     def run_once(self) -> int:
         handled = 0
         if self.parse is not None:
-            handled += process_inbox(self.uow_factory, self.env, system=self.system.name, parse=self.parse)
+            handled += process_inbox(
+                self.uow_factory,
+                self.env,
+                system=self.system.name,
+                parse=self.parse,
+                organisations=self.system.organisations if self.system.name != BUILTIN else None,
+            )
         handled += self.apply_tag_ops()
         assert self.runner is not None
         replying = self.runner.run_once(budget=self.reply_budget)

@@ -148,6 +148,15 @@ class SqlTicketWork:
             self.connection.execute(select(w.c.id).where(w.c.state == "pending").limit(1)).first() is not None
         )
 
+    def peek_inbox(self, *, limit: int) -> list[InboxItem]:
+        """The next pending deliveries, without claiming them (to prepare work outside a write)."""
+        w = tt.webhook_inbox
+        query = select(w).where(w.c.state == "pending").order_by(w.c.id).limit(limit)
+        return [
+            InboxItem(row["id"], row["source"], row["delivery_id"], row["event_type"], row["body"])
+            for row in self.connection.execute(query).mappings()
+        ]
+
     def claim_inbox(self, *, limit: int) -> list[InboxItem]:
         w = tt.webhook_inbox
         query = _skip_locked(
