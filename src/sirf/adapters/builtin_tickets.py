@@ -20,6 +20,7 @@ from sirf.services.ticket_ports import MAX_BATCH, Rating, Reply, ReplyOutcome, T
 from sirf.services.tickets import BUILTIN
 
 _MAX_REMEMBERED_JOBS = 10_000
+SEARCH_PAGE = 1000
 
 
 class BuiltinTickets:
@@ -35,23 +36,29 @@ class BuiltinTickets:
         return BUILTIN
 
     def search(self, search: TicketSearch) -> Iterator[Ticket]:
-        words = [w.casefold() for w in search.text.split()]
-        uow = self._uow_factory()
-        with uow(write=False):
-            candidates = uow.tickets.newest(BUILTIN, limit=max(search.limit * 20, 5000), since=search.since)
-        found = 0
-        for ticket in candidates:
-            if found >= search.limit:
+        # Words, time and status are filtered by the database; the tag (a JSON list, stored
+        # differently by SQLite and PostgreSQL) here, reading on page by page until the limit.
+        words, found, offset = search.text.split(), 0, 0
+        while found < search.limit:
+            uow = self._uow_factory()
+            with uow(write=False):
+                page = uow.tickets.matching(
+                    BUILTIN,
+                    words=words,
+                    since=search.since,
+                    unsolved_only=search.unsolved_only,
+                    limit=SEARCH_PAGE,
+                    offset=offset,
+                )
+            for ticket in page:
+                if search.tag is None or search.tag in ticket.tags:
+                    found += 1
+                    yield ticket
+                    if found >= search.limit:
+                        return
+            if len(page) < SEARCH_PAGE:
                 return
-            text = f"{ticket.subject} {ticket.description}".casefold()
-            if words and not all(word in text for word in words):
-                continue
-            if search.tag is not None and search.tag not in ticket.tags:
-                continue
-            if search.unsolved_only and not ticket.status.unsolved:
-                continue
-            found += 1
-            yield ticket
+            offset += SEARCH_PAGE
 
     def get_many(self, refs: Sequence[str]) -> list[Ticket]:
         uow = self._uow_factory()

@@ -86,6 +86,16 @@ class TicketStore(Protocol):
     def newest(self, system: str, *, limit: int, since: datetime | None = None) -> list[Ticket]: ...
     def set_satisfaction(self, system: str, ratings: Sequence[tuple[str, str, datetime]]) -> int: ...
     def systems(self) -> list[str]: ...
+    def matching(
+        self,
+        system: str,
+        *,
+        words: Sequence[str],
+        since: datetime | None,
+        unsolved_only: bool,
+        limit: int,
+        offset: int = 0,
+    ) -> list[Ticket]: ...
     def next_builtin_ref(self) -> str: ...
     def satisfaction_counts(
         self, system: str | None, since: datetime, *, excluding_incident: int | None = None

@@ -153,6 +153,29 @@ class SqlTicketStore:
         """The ticket systems with mirrored tickets (normally one)."""
         return [row[0] for row in self.connection.execute(select(tt.tickets.c.system).distinct())]
 
+    def matching(
+        self,
+        system: str,
+        *,
+        words: Sequence[str],
+        since: datetime | None,
+        unsolved_only: bool,
+        limit: int,
+        offset: int = 0,
+    ) -> list[Ticket]:
+        """Newest first: tickets whose subject or description holds every word (any case)."""
+        t = tt.tickets
+        query = select(t).where(t.c.system == system)
+        text = func.lower(t.c.subject + " " + t.c.description)
+        for word in words:
+            query = query.where(text.contains(word.lower(), autoescape=True))
+        if since is not None:
+            query = query.where(t.c.created_at >= since)
+        if unsolved_only:
+            query = query.where(t.c.status.not_in([TicketStatus.SOLVED.value, TicketStatus.CLOSED.value]))
+        query = query.order_by(t.c.created_at.desc(), t.c.id.desc()).offset(offset).limit(limit)
+        return [ticket_from(row) for row in self.connection.execute(query).mappings()]
+
     def next_builtin_ref(self) -> str:
         t = tt.tickets
         count = self.connection.execute(select(func.max(t.c.id))).scalar_one_or_none() or 0
