@@ -5,6 +5,7 @@ the API. ``install(app)`` adds the pages, the static files and how the web's own
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -14,6 +15,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from sirf.config import Settings
 from sirf.web import routes_admin, routes_auth, routes_pages, routes_room, routes_tickets, routes_updates
 from sirf.web.context import SignInRequired
 from sirf.web.errors import problem
@@ -37,10 +39,21 @@ class VersionedStatic(StaticFiles):
         return response
 
 
+def ticket_url_for(settings: Settings) -> Callable[[str], str | None]:
+    """Where an agent opens a ticket: Zendesk's agent view; None for built-in tickets (no page)."""
+    base = settings.zendesk_url
+
+    def ticket_url(ref: str) -> str | None:
+        return f"{base}/agent/tickets/{quote(ref, safe='')}" if base else None
+
+    return ticket_url
+
+
 def install(app: FastAPI) -> None:
     # RFC 9106's recommended low-memory Argon2id (64 MiB, 3 passes, 4 lanes): pwdlib's default.
     app.state.web_hasher = PasswordHash((Argon2Hasher(),))
     app.state.web_pages = Pages()
+    app.state.web_pages.env.globals["ticket_url"] = ticket_url_for(app.state.container.settings)
     app.state.web_ticket_figures = FiguresCache()
     for module in (routes_auth, routes_pages, routes_room, routes_tickets, routes_updates, routes_admin):
         app.include_router(module.router)
