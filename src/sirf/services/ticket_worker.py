@@ -151,11 +151,11 @@ class TicketJobs:
 
     def _owner(self, uow: UnitOfWork, surge: Surge) -> int | None:
         """The active incident holding at least half of the surge's tickets, if any."""
-        active = {tag.incident_id for tag in uow.tickets.active_tags()}
-        votes: dict[int, int] = {}
-        for stored in uow.tickets.by_refs(self.system.name, list(surge.refs)).values():
-            for incident_id in set(uow.tickets.incidents_of(stored.id)) & active:
-                votes[incident_id] = votes.get(incident_id, 0) + 1
+        ids = list(uow.tickets.ids(self.system.name, list(surge.refs)).values())
+        votes = {
+            tag.incident_id: len(uow.tickets.linked_among(tag.incident_id, ids))
+            for tag in uow.tickets.active_tags()
+        }
         best = max(votes.items(), key=lambda item: (item[1], -item[0]), default=None)
         return best[0] if best is not None and best[1] * 2 >= len(surge.refs) else None
 

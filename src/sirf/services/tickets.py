@@ -110,7 +110,7 @@ def preview_matches(
     found = list(system.search(search))
     with uow(write=False):
         stored = uow.tickets.ids(system.name, [t.ref for t in found])
-        linked_ids = {s.id for s in uow.tickets.linked(incident_id)} if stored else set()
+        linked_ids = uow.tickets.linked_among(incident_id, list(stored.values()))
     return [Match(t, stored.get(t.ref) in linked_ids) for t in found]
 
 
@@ -208,7 +208,7 @@ def unlink_refs(
         check_allowed(env, Activity.CREATE_TICKET_TAG, actor, incident)
         tag = tag_or_raise(uow, incident_id)
         ids = uow.tickets.ids(system_name, refs)
-        linked_now = {s.id for s in uow.tickets.linked(incident_id)}
+        linked_now = uow.tickets.linked_among(incident_id, list(ids.values()))
         gone = [ref for ref in refs if ids.get(ref) in linked_now]
         not_linked = tuple(sorted(set(refs) - set(gone)))
         uow.tickets.unlink(incident_id, [ids[ref] for ref in gone])

@@ -204,14 +204,7 @@ class SqlTicketStore:
     ) -> list[int]:
         """Link the tickets not linked yet; returns the ones newly linked."""
         links = tt.ticket_links
-        already: set[int] = set()
-        for chunk in _chunks(sorted(set(ticket_ids))):
-            rows = self.connection.execute(
-                select(links.c.ticket_id).where(
-                    links.c.incident_id == incident_id, links.c.ticket_id.in_(chunk)
-                )
-            )
-            already.update(row[0] for row in rows)
+        already = self.linked_among(incident_id, ticket_ids)
         new = [tid for tid in dict.fromkeys(ticket_ids) if tid not in already]
         for chunk in _chunks(new):
             self.connection.execute(
@@ -228,6 +221,19 @@ class SqlTicketStore:
                 ],
             )
         return new
+
+    def linked_among(self, incident_id: int, ticket_ids: Sequence[int]) -> set[int]:
+        """Which of these tickets are linked to the incident (without loading any ticket)."""
+        links = tt.ticket_links
+        found: set[int] = set()
+        for chunk in _chunks(sorted(set(ticket_ids))):
+            rows = self.connection.execute(
+                select(links.c.ticket_id).where(
+                    links.c.incident_id == incident_id, links.c.ticket_id.in_(chunk)
+                )
+            )
+            found.update(row[0] for row in rows)
+        return found
 
     def unlink(self, incident_id: int, ticket_ids: Sequence[int]) -> int:
         links = tt.ticket_links
