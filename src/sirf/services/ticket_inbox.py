@@ -145,13 +145,13 @@ def ingest(
             last_public_reply_at=max(filter(None, (ticket.last_public_reply_at, reply_at))),
         )
     ticket = classify(ticket, env.framework.tickets)
-    uow.tickets.upsert(system, [ticket])
-    return apply_links(uow, system, ticket, now=now)
+    ids = uow.tickets.upsert(system, [ticket])
+    return apply_links(uow, system, ticket, ids[ticket.ref], now=now)
 
 
-def apply_links(uow: UnitOfWork, system: str, ticket: Ticket, *, now: datetime) -> list[int]:
-    ids = uow.tickets.ids(system, [ticket.ref])
-    ticket_id = ids[ticket.ref]
+def apply_links(uow: UnitOfWork, system: str, ticket: Ticket, ticket_id: int, *, now: datetime) -> list[int]:
+    """Link a mirrored ticket (row ``ticket_id``) to every active incident whose tag it carries or
+    whose rule it matches; returns those it was newly linked to."""
     linked_to: list[int] = []
     for tag in uow.tickets.active_tags():
         by_tag = tag.tag in ticket.tags
@@ -162,7 +162,7 @@ def apply_links(uow: UnitOfWork, system: str, ticket: Ticket, *, now: datetime) 
             continue
         linked_to.append(tag.incident_id)
         if not by_tag:
-            tag_in_system(uow, system, ticket, tag.tag, tag.incident_id, now)
+            tag_in_system(uow, system, [ticket], tag.tag, tag.incident_id, now)
         total = uow.tickets.linked_count(tag.incident_id)
         uow.incidents.append(
             tag.incident_id,
@@ -173,13 +173,18 @@ def apply_links(uow: UnitOfWork, system: str, ticket: Ticket, *, now: datetime) 
 
 
 def tag_in_system(
-    uow: UnitOfWork, system: str, ticket: Ticket, tag: str, incident_id: int, now: datetime
+    uow: UnitOfWork, system: str, tickets: Sequence[Ticket], tag: str, incident_id: int, now: datetime
 ) -> None:
+    """Give newly linked tickets the incident's tag: the built-in store is ours, so in place;
+    another system through the tag queue the worker applies (recorded on the timeline there)."""
     from sirf.services.tickets import BUILTIN
 
-    if system == BUILTIN:  # the built-in store is ours: tag it in place
-        uow.tickets.upsert(system, [replace(ticket, tags=ticket.tags | {tag})])
+    untagged = [t for t in tickets if tag not in t.tags]
+    if not untagged:
+        return
+    if system == BUILTIN:
+        uow.tickets.upsert(system, [replace(t, tags=t.tags | {tag}) for t in untagged])
     else:
         uow.ticket_work.enqueue_tag_op(
-            incident_id=incident_id, action="add", tag=tag, refs=[ticket.ref], at=now
+            incident_id=incident_id, action="add", tag=tag, refs=[t.ref for t in untagged], at=now
         )

@@ -24,7 +24,7 @@ from sirf.services.ticket_figures import find_surges, refresh_impact_facts
 from sirf.services.ticket_inbox import EventParser, process_inbox, tag_in_system
 from sirf.services.ticket_ports import MAX_BATCH, DeliveryFailed, TicketSystem
 from sirf.services.ticket_store import TagOp
-from sirf.services.tickets import BUILTIN
+from sirf.services.tickets import BUILTIN, ref_order
 
 log = logging.getLogger(__name__)
 
@@ -169,10 +169,8 @@ class TicketJobs:
         tag = uow.tickets.tag_of(incident_id)
         added = [s.ticket for s in stored.values() if s.id in new]
         if tag is not None:
-            for ticket in added:
-                if tag.tag not in ticket.tags:
-                    tag_in_system(uow, self.system.name, ticket, tag.tag, incident_id, now)
-        refs = tuple(sorted((t.ref for t in added), key=lambda ref: (len(ref), ref)))
+            tag_in_system(uow, self.system.name, added, tag.tag, incident_id, now)
+        refs = tuple(sorted((t.ref for t in added), key=ref_order))
         total = uow.tickets.linked_count(incident_id)
         event = ev.TicketsLinked(at=now, actor="sirf", refs=refs, reason="surge", linked=total)
         uow.incidents.append(incident_id, [event], expected_version=None)

@@ -241,7 +241,7 @@ def set_link_rule(
         events.append(ev.LinkRuleSet(at=now, actor=actor.username, rule=rule.to_json() if rule else {}))
         linked: tuple[str, ...] = ()
         if rule is not None:
-            linked = _link_mirrored_matches(uow, incident_id, rule, actor.username, now)
+            linked = _link_mirrored_matches(uow, incident_id, tag, rule, actor.username, now)
         total = uow.tickets.linked_count(incident_id)
         if linked:
             events.append(
@@ -253,37 +253,23 @@ def set_link_rule(
 
 
 def _link_mirrored_matches(
-    uow: UnitOfWork, incident_id: int, rule: LinkRule, actor: str, now: datetime
+    uow: UnitOfWork, incident_id: int, tag: str, rule: LinkRule, actor: str, now: datetime
 ) -> tuple[str, ...]:
-    candidates = [
-        (system, ticket)
-        for system in _systems(uow)
-        for ticket in uow.tickets.newest(system, limit=MAX_LINK, since=rule.since)
-        if rule.matches(ticket)
-    ]
+    from sirf.services.ticket_inbox import tag_in_system
+
     linked: list[str] = []
-    tag = tag_or_raise(uow, incident_id)
-    for system in {s for s, _ in candidates}:
-        tickets = [t for s, t in candidates if s == system]
+    for system in uow.tickets.systems():
+        tickets = [t for t in uow.tickets.newest(system, limit=MAX_LINK, since=rule.since) if rule.matches(t)]
         ids = uow.tickets.ids(system, [t.ref for t in tickets])
         new = set(uow.tickets.link(incident_id, list(ids.values()), reason="rule", by=actor, at=now))
-        refs = [ref for ref, tid in ids.items() if tid in new]
-        untagged = [t for t in tickets if t.ref in set(refs) and tag not in t.tags]
-        if untagged and system == BUILTIN:  # the built-in store is ours: tag in place, as apply_links does
-            uow.tickets.upsert(system, [replace(t, tags=t.tags | {tag}) for t in untagged])
-        elif untagged:
-            uow.ticket_work.enqueue_tag_op(
-                incident_id=incident_id, action="add", tag=tag, refs=[t.ref for t in untagged], at=now
-            )
-        linked.extend(refs)
-    return tuple(sorted(linked, key=_ref_order))
+        added = [t for t in tickets if ids[t.ref] in new]
+        tag_in_system(uow, system, added, tag, incident_id, now)
+        linked.extend(t.ref for t in added)
+    return tuple(sorted(linked, key=ref_order))
 
 
-def _systems(uow: UnitOfWork) -> list[str]:
-    return uow.tickets.systems()
-
-
-def _ref_order(ref: str) -> tuple[int, str]:
+def ref_order(ref: str) -> tuple[int, str]:
+    """Ticket numbers in numeric order (refs are text; Zendesk's are numbers)."""
     return (int(ref), ref) if ref.isdigit() else (0, ref)
 
 
@@ -384,8 +370,8 @@ def create_builtin_ticket(
             updated_at=now,
         )
         ticket = classify(ticket, env.framework.tickets)
-        uow.tickets.upsert(BUILTIN, [ticket])
-        incidents = apply_links(uow, BUILTIN, ticket, now=now)
+        ids = uow.tickets.upsert(BUILTIN, [ticket])
+        incidents = apply_links(uow, BUILTIN, ticket, ids[ticket.ref], now=now)
         ticket = _builtin_or_raise(uow, ticket.ref, allow_closed=True).ticket  # with tags linking added
         uow.commit()
     return ticket, incidents
@@ -425,7 +411,7 @@ def change_builtin_ticket(
         )
         ticket = classify(replace(ticket, segment=None, region=None, escalated=False), env.framework.tickets)
         uow.tickets.upsert(BUILTIN, [ticket])
-        incidents = apply_links(uow, BUILTIN, ticket, now=now)
+        incidents = apply_links(uow, BUILTIN, ticket, stored.id, now=now)
         ticket = _builtin_or_raise(uow, ticket.ref, allow_closed=True).ticket  # with tags linking added
         uow.commit()
     return ticket, incidents
