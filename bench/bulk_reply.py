@@ -368,7 +368,6 @@ def reply_phase(
     from sirf.services import bulk_replies
     from sirf.services.bulk_replies import ReplyRequest
 
-    to_text = container.drafting.formats
     runner = worker.tickets.runner
     assert runner is not None
     # Seconds inside BulkReplyRunner.run_once (the rest of a pass is the worker's other jobs), and
@@ -392,7 +391,7 @@ def reply_phase(
         actor=Actor("bench-admin", OrgRole.ADMIN),
         uow=container.uow(),
         env=container.env,
-        to_text=lambda md: to_text(md).text,
+        drafting=container.drafting,
     )
     start_s = time.perf_counter() - started
     passes, idle = 0, 0

@@ -26,6 +26,7 @@ from sirf.services.tickets import BUILTIN, link_matches
 from tests.conftest import FakeClock
 from tests.integration.comms_support import CMOC, SMOC, staffed_incident
 from tests.integration.ticket_support import (
+    DRAFTING,
     VIEWER,
     RecordingSystem,
     Zendesk,
@@ -41,7 +42,6 @@ from tests.integration.ticket_support import (
     staff_comment,
     stored,
     tag_of,
-    to_text,
     webhook,
     zendesk,
 )
@@ -209,13 +209,13 @@ def runner(container: Container, system: TicketSystem, **options: object) -> Bul
 
 def plan(container: Container, incident_id: int, request: ReplyRequest) -> bulk_replies.ReplyPlan:
     return bulk_replies.plan_reply(
-        incident_id, request, uow=container.uow(), env=container.env, to_text=to_text
+        incident_id, request, uow=container.uow(), env=container.env, drafting=DRAFTING
     )
 
 
 def start(container: Container, incident_id: int, request: ReplyRequest) -> bulk_replies.RunProgress:
     return bulk_replies.start_reply(
-        incident_id, request, actor=CMOC, uow=container.uow(), env=container.env, to_text=to_text
+        incident_id, request, actor=CMOC, uow=container.uow(), env=container.env, drafting=DRAFTING
     )
 
 
@@ -319,7 +319,7 @@ def test_only_the_cmoc_or_an_admin_may_start_or_cancel_a_reply(container: Contai
     for actor in (VIEWER, SMOC):
         with pytest.raises(PermissionDenied):
             bulk_replies.start_reply(
-                incident_id, request, actor=actor, uow=container.uow(), env=container.env, to_text=to_text
+                incident_id, request, actor=actor, uow=container.uow(), env=container.env, drafting=DRAFTING
             )
     assert runs(container, incident_id) == []
     run_id = start(container, incident_id, request).run.id

@@ -33,13 +33,13 @@ from sirf.services.tickets import BUILTIN, link_matches
 from tests.conftest import FakeClock
 from tests.integration.comms_support import CMOC, staffed_incident
 from tests.integration.ticket_support import (
+    DRAFTING,
     RecordingSystem,
     counts,
     events_of,
     many_builtin,
     run_to_end,
     tag_of,
-    to_text,
     wait_until,
 )
 
@@ -132,7 +132,7 @@ def linked_run(container: Container) -> tuple[int, int, dict[str, int]]:
         actor=CMOC,
         uow=container.uow(),
         env=container.env,
-        to_text=to_text,
+        drafting=DRAFTING,
     )
     assert progress.counts[ItemState.PENDING] == TICKETS
     uow = container.uow()

@@ -33,10 +33,6 @@ ZENDESK_URL = "https://acme.zendesk.test"
 DRAFTING = FakeDrafting(["recorder"])
 
 
-def to_text(markdown: str) -> str:
-    return DRAFTING.formats(markdown).text
-
-
 def tag_of(container: Container, incident_id: int) -> str:
     uow = container.uow()
     with uow(write=False):

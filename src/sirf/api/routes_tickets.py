@@ -192,11 +192,9 @@ def _reply_request(body: BulkReplyBody) -> br.ReplyRequest:
 )
 def bulk_reply(incident_id: int, body: BulkReplyBody, caller: CallerDep) -> JSONResponse:
     request = _reply_request(body)
-    to_text = caller.container.drafting.formats
+    drafting = caller.container.drafting
     if body.dry_run:
-        plan = br.plan_reply(
-            incident_id, request, uow=caller.uow, env=caller.env, to_text=lambda md: to_text(md).text
-        )
+        plan = br.plan_reply(incident_id, request, uow=caller.uow, env=caller.env, drafting=drafting)
         return JSONResponse(plan_json(plan))
     progress = br.start_reply(
         incident_id,
@@ -204,7 +202,7 @@ def bulk_reply(incident_id: int, body: BulkReplyBody, caller: CallerDep) -> JSON
         actor=caller.actor,
         uow=caller.uow,
         env=caller.env,
-        to_text=lambda md: to_text(md).text,
+        drafting=drafting,
     )
     return JSONResponse(progress_json(progress), status_code=202)
 

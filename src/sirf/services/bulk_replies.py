@@ -7,7 +7,6 @@ IMOC before it went out, F6.1) or a macro an admin configured in the framework f
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,10 +24,9 @@ from sirf.domain.raci import Activity, Actor
 from sirf.domain.tickets import Ticket, TicketStatus
 from sirf.domain.updates import UpdateState
 from sirf.services.context import Env, check_allowed, ensure_may_act, get_or_raise
+from sirf.services.drafting import Drafting
 from sirf.services.ports import UnitOfWork
 from sirf.services.ticket_store import BulkRun
-
-MarkdownToText = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -81,21 +79,21 @@ class RunProgress:
 
 
 def plan_reply(
-    incident_id: int, request: ReplyRequest, *, uow: UnitOfWork, env: Env, to_text: MarkdownToText
+    incident_id: int, request: ReplyRequest, *, uow: UnitOfWork, env: Env, drafting: Drafting
 ) -> ReplyPlan:
     """The dry run: the exact tickets, the text each gets, and who is left out and why."""
     with uow(write=False):
-        return _plan(uow, env, incident_id, request, to_text)
+        return _plan(uow, env, incident_id, request, drafting)
 
 
 def _plan(
-    uow: UnitOfWork, env: Env, incident_id: int, request: ReplyRequest, to_text: MarkdownToText
+    uow: UnitOfWork, env: Env, incident_id: int, request: ReplyRequest, drafting: Drafting
 ) -> ReplyPlan:
     incident = get_or_raise(uow, incident_id, roles_only=True)
     policy = env.framework.tickets
     last_update_at = _last_public_update_at(uow, incident_id)
     if request.source is ReplySource.UPDATE:
-        body, label, answered_since = _approved_update(uow, incident_id, request.ref, to_text)
+        body, label, answered_since = _approved_update(uow, incident_id, request.ref, drafting)
     else:
         if request.ref not in policy.macros:
             known = (
@@ -123,7 +121,7 @@ def _plan(
 
 
 def _approved_update(
-    uow: UnitOfWork, incident_id: int, ref: str, to_text: MarkdownToText
+    uow: UnitOfWork, incident_id: int, ref: str, drafting: Drafting
 ) -> tuple[str, str, datetime | None]:
     if not ref.isdigit():
         raise ValidationFailed(f"{ref!r} is not an update number", field="update")
@@ -136,7 +134,8 @@ def _approved_update(
             "can go to customers in bulk; approve and publish it first, or use a macro",
             field="update",
         )
-    return to_text(update.body), f"update {ref}", update.published_at
+    # Ticket comments are plain text: the update as its text rendering, as other channels get it.
+    return drafting.formats(update.body).text, f"update {ref}", update.published_at
 
 
 def _last_public_update_at(uow: UnitOfWork, incident_id: int) -> datetime | None:
@@ -151,7 +150,7 @@ def start_reply(
     actor: Actor,
     uow: UnitOfWork,
     env: Env,
-    to_text: MarkdownToText,
+    drafting: Drafting,
 ) -> RunProgress:
     """Record the run and its ledger (one row per linked ticket) in one transaction; the worker
     sends. A second request for the same text while one runs returns that run."""
@@ -166,7 +165,7 @@ def start_reply(
                 request.ref,
             ):
                 return RunProgress(run, uow.ticket_work.counts(run.id))
-        plan = _plan(uow, env, incident_id, request, to_text)
+        plan = _plan(uow, env, incident_id, request, drafting)
         if not plan.targets:
             raise Conflict(
                 f"no linked ticket of incident #{incident_id} would get this reply "

@@ -177,10 +177,7 @@ def clear_rule(incident_id: int, visitor: VisitorDep, form: PostedForm) -> Respo
 
 
 def _plan(visitor: Visitor, incident_id: int, request: br.ReplyRequest) -> br.ReplyPlan:
-    formats = visitor.drafting.formats
-    return br.plan_reply(
-        incident_id, request, uow=visitor.uow, env=visitor.env, to_text=lambda md: formats(md).text
-    )
+    return br.plan_reply(incident_id, request, uow=visitor.uow, env=visitor.env, drafting=visitor.drafting)
 
 
 def _preview(visitor: Visitor, form: Form, incident_id: int) -> ReplyPreview:
@@ -217,7 +214,6 @@ def send(incident_id: int, visitor: VisitorDep, form: PostedForm) -> Response:
         return room_page(
             visitor, incident_id, panel="tickets-reply", problem=changed, form=form, preview=found
         )
-    formats = visitor.drafting.formats
 
     def run() -> str:
         br.start_reply(
@@ -226,7 +222,7 @@ def send(incident_id: int, visitor: VisitorDep, form: PostedForm) -> Response:
             actor=visitor.actor,
             uow=visitor.uow,
             env=visitor.env,
-            to_text=lambda md: formats(md).text,
+            drafting=visitor.drafting,
         )
         return "reply-started"
 
