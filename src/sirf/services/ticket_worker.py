@@ -47,7 +47,7 @@ class TicketJobs:
     _last_surges: float | None = None
     ratings_interval: float = 900.0  # seconds between pulls of new satisfaction ratings (CSAT)
     _ratings_since: datetime | None = None
-    _ratings_retry_at: datetime | None = None
+    _last_ratings: float | None = None
 
     def __post_init__(self) -> None:
         if self.runner is None:
@@ -80,21 +80,18 @@ class TicketJobs:
         records them itself). The first pull reaches back over the CSAT baseline period."""
         if self.system.name == BUILTIN:
             return 0
+        if not self._due(self._last_ratings, self.ratings_interval):
+            return 0
+        # Tried at most once an interval, failed or not: while Zendesk is down each try waits out
+        # its own retries, which must not slow every pass.
+        self._last_ratings = self.monotonic()
         now = self.env.clock.now()
-        if self._ratings_since is not None and now - self._ratings_since < timedelta(
-            seconds=self.ratings_interval
-        ):
-            return 0
-        if self._ratings_retry_at is not None and now < self._ratings_retry_at:
-            return 0
         since = self._ratings_since or now - timedelta(days=self.env.framework.tickets.csat_baseline_days)
         try:
             ratings = [
                 (r.ref, r.score.value, r.at) for r in self.system.ratings(since - timedelta(minutes=5))
             ]
         except DeliveryFailed as failure:
-            # Not on every pass while Zendesk is down: each try waits out its own retries.
-            self._ratings_retry_at = now + timedelta(seconds=self.ratings_interval)
             log.warning("pulling satisfaction ratings failed: %s", redact(failure.message))
             return 0
         uow = self.uow_factory()
