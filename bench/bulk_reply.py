@@ -31,7 +31,6 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -565,11 +564,6 @@ def evaluate(results: dict[str, Any]) -> list[report.Verdict]:
     return verdicts
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
-
-
 def _endpoints(by_endpoint: dict[str, int]) -> str:
     short = {
         "PUT tickets/update_many": "update_many",
@@ -635,7 +629,7 @@ def markdown(results: dict[str, Any], verdicts: list[report.Verdict]) -> str:
         "poll interval); other worker jobs: the worker's passes outside the bulk-reply runner (impact "
         "facts, surge check, ratings pull...). Worker: "
         + ("warmed by one pass before." if s["warm_worker"] else "fresh (started with the reply phase)."),
-        _table(
+        report.table(
             [
                 "backend",
                 "replied",
@@ -653,9 +647,9 @@ def markdown(results: dict[str, Any], verdicts: list[report.Verdict]) -> str:
             reply_rows,
         ),
         "### Linking (before the reply phase, not in its wall time)",
-        _table(["backend", "linked", "wall s", "requests", "requests / rate s", "RSS MB"], link_rows),
+        report.table(["backend", "linked", "wall s", "requests", "requests / rate s", "RSS MB"], link_rows),
         "### The fake Zendesk's count (whole run: linking + replying)",
-        _table(
+        report.table(
             [
                 "backend",
                 "tickets replied",
@@ -669,25 +663,9 @@ def markdown(results: dict[str, Any], verdicts: list[report.Verdict]) -> str:
             ],
             fake_rows,
         ),
-        "## Host",
-        f"- {env['cpus']} CPUs ({env['cpu']}), Python {env['python']}, sirf {env['git_commit']}"
-        f"{' + uncommitted src changes' if env['git_dirty'] else ''}; host busy before the run "
-        f"{env['host_busy_before']:.0%}, after {env.get('host_busy_after', 0):.0%}.",
-        "## Targets",
-        _table(
-            ["target", "backend", "measured", "result"],
-            [[v.target, v.backend, v.measured, "PASS" if v.passed else "FAIL"] for v in verdicts],
-        ),
+        *report.host_and_targets(env, verdicts),
     ]
     return "\n\n".join(parts) + "\n"
-
-
-def save(results: dict[str, Any]) -> Path:
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS_DIR / f"bulk-reply-{stamp}{'-quick' if results['settings']['quick'] else ''}.json"
-    path.write_text(json.dumps(results, indent=2) + "\n")
-    return path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -707,7 +685,7 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = evaluate(results)
     results["targets"] = [v.as_dict() for v in verdicts]
     results["duration_s"] = round(time.perf_counter() - started, 1)
-    path = save(results)
+    path = run.save(results, name="bulk-reply")
     print(markdown(results, verdicts))
     progress(f"done in {results['duration_s']} s; results in {path.relative_to(PROJECT_DIR)}")
     return 0

@@ -19,7 +19,6 @@ bench/results/comms-<UTC time>[-quick].json. Targets are reported, never asserte
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import random
@@ -32,7 +31,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -567,21 +566,13 @@ def reminders_result(
 # --- targets and report --------------------------------------------------------------------------
 
 
-@dataclass
-class Verdict:
-    target: str
-    backend: str
-    measured: str
-    passed: bool
-
-
-def publish_verdict(backend: str, data: dict[str, Any]) -> Verdict:
+def publish_verdict(backend: str, data: dict[str, Any]) -> report.Verdict:
     p95 = data["latency_s"]["p95"]
     complete = data["arrived"] == data["updates"] and not data["errors"]
     shown = f"p95 {p95} s" if p95 is not None else "no sample"
     if not complete:
         shown += f"; {data['updates'] - data['arrived']} of {data['updates']} never arrived"
-    return Verdict(
+    return report.Verdict(
         f"second approval -> status.io create: p95 <= {PUBLISH_P95_MAX_S:g} s",
         backend,
         shown,
@@ -589,18 +580,18 @@ def publish_verdict(backend: str, data: dict[str, Any]) -> Verdict:
     )
 
 
-def reminder_verdicts(backend: str, data: dict[str, Any]) -> list[Verdict]:
+def reminder_verdicts(backend: str, data: dict[str, Any]) -> list[report.Verdict]:
     late_max = data["lateness_s"]["max"]
     n = data["requested"]
     return [
-        Verdict("reminders: none lost", backend, f"{data['fired']} of {n} fired", data["lost"] == 0),
-        Verdict(
+        report.Verdict("reminders: none lost", backend, f"{data['fired']} of {n} fired", data["lost"] == 0),
+        report.Verdict(
             "reminders: none doubled (one CMOC notification each)",
             backend,
             f"{data['notifications']} notifications for {data['fired']} fired",
             data["notifications"] == data["fired"],
         ),
-        Verdict(
+        report.Verdict(
             f"reminders: every one within {REMINDER_LATENESS_MAX_S:g} s of due",
             backend,
             f"max {late_max} s" if late_max is not None else "none fired",
@@ -609,17 +600,12 @@ def reminder_verdicts(backend: str, data: dict[str, Any]) -> list[Verdict]:
     ]
 
 
-def evaluate(results: dict[str, Any]) -> list[Verdict]:
-    verdicts: list[Verdict] = []
+def evaluate(results: dict[str, Any]) -> list[report.Verdict]:
+    verdicts: list[report.Verdict] = []
     for backend, data in results["backends"].items():
         verdicts.append(publish_verdict(backend, data["publish"]))
         verdicts += reminder_verdicts(backend, data["reminders"])
     return verdicts
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
 def _s(value: float | None) -> str:
@@ -668,12 +654,12 @@ def _reminder_rows(results: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def markdown(results: dict[str, Any], verdicts: list[Verdict]) -> str:
+def markdown(results: dict[str, Any], verdicts: list[report.Verdict]) -> str:
     s, env = results["settings"], results["environment"]
     parts = [
         f"## Second approval -> status.io create, through `sirf server`'s in-process worker "
         f"({s['updates']} updates, one at a time)",
-        _table(
+        report.table(
             [
                 "backend",
                 "arrived",
@@ -689,7 +675,7 @@ def markdown(results: dict[str, Any], verdicts: list[Verdict]) -> str:
         ),
         f"## Reminders — {s['reminders']} update-due reminders due over {s['spread_s']:g} s, "
         f"checked {s['grace_s']:g} s after the last is due",
-        _table(
+        report.table(
             [
                 "backend",
                 "worker loops",
@@ -705,25 +691,9 @@ def markdown(results: dict[str, Any], verdicts: list[Verdict]) -> str:
             ],
             _reminder_rows(results),
         ),
-        "## Host",
-        f"- {env['cpus']} CPUs ({env['cpu']}), Python {env['python']}, sirf {env['git_commit']}"
-        f"{' + uncommitted src changes' if env['git_dirty'] else ''}; host busy before the run "
-        f"{env['host_busy_before']:.0%}, after {env.get('host_busy_after', 0):.0%}.",
-        "## Targets",
-        _table(
-            ["target", "backend", "measured", "result"],
-            [[v.target, v.backend, v.measured, "PASS" if v.passed else "FAIL"] for v in verdicts],
-        ),
+        *report.host_and_targets(env, verdicts),
     ]
     return "\n\n".join(parts) + "\n"
-
-
-def save(results: dict[str, Any]) -> Path:
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS_DIR / f"comms-{stamp}{'-quick' if results['settings']['quick'] else ''}.json"
-    path.write_text(json.dumps(results, indent=2) + "\n")
-    return path
 
 
 def check_postgres(plan: Plan) -> None:
@@ -754,7 +724,7 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = evaluate(results)
     results["targets"] = [asdict(v) for v in verdicts]
     results["duration_s"] = round(time.perf_counter() - started, 1)
-    path = save(results)
+    path = run.save(results, name="comms")
     print(markdown(results, verdicts))
     progress(f"done in {results['duration_s']} s; results in {path.relative_to(PROJECT_DIR)}")
     return 0

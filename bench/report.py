@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -106,10 +106,27 @@ def evaluate(results: dict[str, Any]) -> list[Verdict]:
     return verdicts
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def host_and_targets(env: dict[str, Any], verdicts: list[Verdict], *, notes: Sequence[str] = ()) -> list[str]:
+    """The closing sections every bench report shares: the host (and ``notes`` about it), then
+    each target's verdict."""
+    return [
+        "## Host",
+        f"- {env['cpus']} CPUs ({env['cpu']}), Python {env['python']}, sirf {env['git_commit']}"
+        f"{' + uncommitted src changes' if env['git_dirty'] else ''}; host busy before the run "
+        f"{env['host_busy_before']:.0%}, after {env.get('host_busy_after', 0):.0%}.",
+        *notes,
+        "## Targets",
+        table(
+            ["target", "backend", "measured", "result"],
+            [[v.target, v.backend, v.measured, "PASS" if v.passed else "FAIL"] for v in verdicts],
+        ),
+    ]
 
 
 def _load_rows(results: dict[str, Any]) -> list[list[str]]:
@@ -212,7 +229,7 @@ def markdown(results: dict[str, Any], verdicts: list[Verdict]) -> str:
         *warning,
         f"## Throughput and latency — concurrency {s['concurrency']}, {s['requests']} timed requests "
         f"after {s['warmup']} warm-up, {s['incidents']} incidents stored",
-        _table(
+        table(
             [
                 "backend",
                 "scenario",
@@ -228,16 +245,16 @@ def markdown(results: dict[str, Any], verdicts: list[Verdict]) -> str:
             _load_rows(results),
         ),
         f"## CLI wall time — median of {s['cli_runs']} runs",
-        _table(["command", "backend", "median ms", "min-max ms"], _cli_rows(results)),
+        table(["command", "backend", "median ms", "min-max ms"], _cli_rows(results)),
         "## Server memory (MB, /proc/<pid>/status)",
-        _table(
+        table(
             ["backend", "server", "VmRSS after seed", "VmRSS after load", "VmHWM (peak)"],
             _memory_rows(results),
         ),
         "## Host",
         "\n".join(f"- {line}" for line in _host_lines(results)),
         "## Targets",
-        _table(
+        table(
             ["target", "backend", "measured", "result"],
             [[v.target, v.backend, v.measured, "PASS" if v.passed else "FAIL"] for v in verdicts],
         ),

@@ -23,7 +23,6 @@ figures. See bench/README.md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -660,14 +659,6 @@ def markdown(results: dict[str, Any], judged: list[tuple[str, str, str, bool]]) 
     return "\n".join(lines)
 
 
-def save(results: dict[str, Any]) -> Path:
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS_DIR / f"room-{stamp}{'-quick' if results['settings']['quick'] else ''}.json"
-    path.write_text(json.dumps(results, indent=2) + "\n")
-    return path
-
-
 def main(argv: list[str] | None = None) -> int:
     plan = parse_args(argv)
     if "postgresql" in plan.backends and (problem := servers.postgres_reachable(plan.pg_admin_url)):
@@ -686,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
     results["targets"] = [{"backend": b, "target": t, "figure": f, "passed": ok} for b, t, f, ok in judged]
     results["tickets_measured"] = plan.tickets > 0
     results["duration_s"] = round(time.perf_counter() - started, 1)
-    path = save(results)
+    path = run.save(results, name="room")
     print(markdown(results, judged))
     progress(f"done in {results['duration_s']} s; results in {path.relative_to(run.BENCH_DIR.parent)}")
     return 0

@@ -377,10 +377,12 @@ def check_postgres(plan: Plan) -> None:
         )
 
 
-def save(results: dict[str, Any]) -> Path:
+def save(results: dict[str, Any], *, name: str = "") -> Path:
+    """The run's results as JSON in bench/results: ``[<name>-]<UTC time>[-quick].json``."""
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS_DIR / f"{stamp}{'-quick' if results['settings']['quick'] else ''}.json"
+    prefix = f"{name}-" if name else ""
+    path = RESULTS_DIR / f"{prefix}{stamp}{'-quick' if results['settings']['quick'] else ''}.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
     return path
 

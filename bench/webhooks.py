@@ -513,11 +513,6 @@ def evaluate(results: dict[str, Any]) -> list[report.Verdict]:
     return verdicts
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
-
-
 def _cores(outcome: dict[str, Any], key: str) -> str:
     return f"{outcome['cpu_s'].get(key, 0.0) / outcome['duration_s']:.2f}" if outcome["duration_s"] else "-"
 
@@ -582,35 +577,18 @@ def markdown(results: dict[str, Any], verdicts: list[report.Verdict]) -> str:
             else "on, processing the deliveries."
         )
         + (" Zendesk: unreachable." if s["zendesk_unreachable"] else ""),
-        _table(
+        report.table(
             FIXED_RATE_COLUMNS,
             fixed_rows,
         ),
         f"## Flat out: {s['requests']} requests, {s['concurrency']} in flight (closed loop)",
-        _table(
+        report.table(
             FLAT_OUT_COLUMNS,
             flat_rows,
         ),
-        "## Host",
-        f"- {env['cpus']} CPUs ({env['cpu']}), Python {env['python']}, sirf {env['git_commit']}"
-        f"{' + uncommitted src changes' if env['git_dirty'] else ''}; host busy before the run "
-        f"{env['host_busy_before']:.0%}, after {env.get('host_busy_after', 0):.0%}.",
-        *other,
-        "## Targets",
-        _table(
-            ["target", "backend", "measured", "result"],
-            [[v.target, v.backend, v.measured, "PASS" if v.passed else "FAIL"] for v in verdicts],
-        ),
+        *report.host_and_targets(env, verdicts, notes=other),
     ]
     return "\n\n".join(parts) + "\n"
-
-
-def save(results: dict[str, Any]) -> Path:
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS_DIR / f"webhooks-{stamp}{'-quick' if results['settings']['quick'] else ''}.json"
-    path.write_text(json.dumps(results, indent=2) + "\n")
-    return path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -633,7 +611,7 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = evaluate(results)
     results["targets"] = [v.as_dict() for v in verdicts]
     results["duration_s"] = round(time.perf_counter() - started, 1)
-    path = save(results)
+    path = run.save(results, name="webhooks")
     print(markdown(results, verdicts))
     progress(f"done in {results['duration_s']} s; results in {path.relative_to(PROJECT_DIR)}")
     return 0
