@@ -1,14 +1,15 @@
-"""The built-in ticket store's own operations (for teams without Zendesk): show a ticket with its
-comments, change it (status, priority, tags, the customer's rating) and comment on it."""
+"""The built-in ticket store's own operations (for teams without Zendesk): create a ticket, show it
+with its comments, change it (status, priority, tags, the customer's rating) and comment on it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 from sirf.api.context import Caller, CallerDep
-from sirf.api.schemas import CommentBody, TicketChangeBody
+from sirf.api.schemas import CommentBody, TicketBody, TicketChangeBody
 from sirf.api.serialize import iso
 from sirf.api.ticket_json import ticket_json
 from sirf.domain.errors import NotFound, ValidationFailed
@@ -18,10 +19,36 @@ from sirf.services import tickets as uc
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
 
-def _builtin_only(caller: Caller) -> None:
+def _builtin_only(caller: Caller, *, creating: bool = False) -> None:
     name = caller.container.tickets.name
-    if name != uc.BUILTIN:
-        raise ValidationFailed(f"tickets live in {name} here; change them there", field="system")
+    if name == uc.BUILTIN:
+        return
+    if creating:
+        message = f"tickets come from {name} here; create them there (its webhook brings them in)"
+    else:
+        message = f"tickets live in {name} here; change them there"
+    raise ValidationFailed(message, field="system")
+
+
+@router.post("", status_code=201, summary="Create a ticket in the built-in ticket store")
+def create(body: TicketBody, caller: CallerDep) -> JSONResponse:
+    _builtin_only(caller, creating=True)
+    ticket, incidents = uc.create_builtin_ticket(
+        uc.NewTicket(
+            subject=body.subject,
+            requester=body.requester,
+            description=body.description,
+            priority=TicketPriority.parse(body.priority),
+            organization=body.organization,
+            form=body.form,
+            tags=tuple(body.tags),
+            public=body.public,
+        ),
+        actor=caller.actor,
+        uow=caller.uow,
+        env=caller.env,
+    )
+    return JSONResponse(ticket_json(ticket) | {"linked_incidents": incidents}, status_code=201)
 
 
 def _satisfaction(value: str | None) -> Satisfaction | None:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from sirf.api.context import Caller, CallerDep
-from sirf.api.schemas import BulkReplyBody, MatchBody, RuleBody, TicketBody, TicketRefsBody
+from sirf.api.schemas import BulkReplyBody, MatchBody, RuleBody, TicketRefsBody
 from sirf.api.ticket_json import (
     impact_json,
     link_json,
@@ -24,7 +24,7 @@ from sirf.api.ticket_json import (
 from sirf.domain.bulk_reply import ReplySource, check_status_change
 from sirf.domain.errors import ValidationFailed
 from sirf.domain.linking import LinkRule
-from sirf.domain.tickets import TicketPriority, check_tag
+from sirf.domain.tickets import check_tag
 from sirf.services import bulk_replies as br
 from sirf.services import ticket_figures as tf
 from sirf.services import tickets as uc
@@ -65,32 +65,6 @@ def _search(body: MatchBody, caller: Caller) -> TicketSearch:
         unsolved_only=body.unsolved_only,
         limit=body.limit,
     )
-
-
-@router.post("/tickets", status_code=201, summary="Create a ticket in the built-in ticket store")
-def create_ticket(body: TicketBody, caller: CallerDep) -> JSONResponse:
-    system = caller.container.tickets
-    if system.name != uc.BUILTIN:
-        raise ValidationFailed(
-            f"tickets come from {system.name} here; create them there (its webhook brings them in)",
-            field="system",
-        )
-    ticket, incidents = uc.create_builtin_ticket(
-        uc.NewTicket(
-            subject=body.subject,
-            requester=body.requester,
-            description=body.description,
-            priority=TicketPriority.parse(body.priority),
-            organization=body.organization,
-            form=body.form,
-            tags=tuple(body.tags),
-            public=body.public,
-        ),
-        actor=caller.actor,
-        uow=caller.uow,
-        env=caller.env,
-    )
-    return JSONResponse(ticket_json(ticket) | {"linked_incidents": incidents}, status_code=201)
 
 
 @router.get("/incidents/{incident_id}/tickets", summary="Linked tickets, newest first, with the tag")
